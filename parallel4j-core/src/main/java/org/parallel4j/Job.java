@@ -1,0 +1,216 @@
+package org.parallel4j;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The pending result of one task submitted to a {@link JobServer}: Parallel Python's job
+ * object, as a {@link CompletableFuture}.
+ *
+ * <p>Beyond the future it carries an {@linkplain #id() id}, {@linkplain #ranOn() where it ran},
+ * the number of {@linkplain #attempts() attempts} and how long it {@linkplain #queuedTime()
+ * queued} and {@linkplain #runTime() ran}. {@link #get()} returns the result or throws an
+ * {@code ExecutionException} whose cause is the task's own exception.
+ *
+ * <p>{@code cancel(true)} on a running job interrupts the thread that runs it (on worker
+ * processes and nodes: the task there); {@code cancel(false)} only stops a job that has not
+ * started. Dependent stages created with the {@code *Async} methods without an executor run on
+ * the job server's callback threads, never on the JDK's common pool.
+ *
+ * <p>Thread-safe. Memory consistency effects: actions of the task happen-before the job
+ * completes, and so before {@code get()} returns or any dependent stage runs.
+ *
+ * <h2>Implementation</h2>
+ * A small state machine beside the future's own result guards interruption, as in the JDK's
+ * {@code FutureTask}: NEW, then RUNNING while a worker runs the body, then FINISHED. A cancel
+ * that finds RUNNING moves it to INTERRUPTING, interrupts, then FINISHED; the worker, before it
+ * clears its interrupt status, waits out INTERRUPTING, so no interrupt leaks into its next job.
+ *
+ * @param <R> the result type
+ */
+public class Job<R> extends CompletableFuture<R> {
+  private static final int NEW = 0;
+  private static final int RUNNING = 1;
+  private static final int INTERRUPTING = 2;
+  private static final int FINISHED = 3;
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(Job.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final JobServer server;
+  private final long id;
+  private final long submittedAt;
+  private volatile int state;
+  private Runnable canceller; // written before RUNNING is published, read after it is seen
+  private volatile String backend;
+  private volatile String worker;
+  private volatile int attempts;
+  private volatile long startedAt;
+  private volatile long endedAt;
+
+  Job(JobServer server, long id, long submittedAt) {
+    this.server = server;
+    this.id = id;
+    this.submittedAt = submittedAt;
+  }
+
+  /** The job's id, unique within its job server, in submission order. */
+  public long id() {
+    return id;
+  }
+
+  /**
+   * Where the job ran, as {@code backend/worker} (for example {@code
+   * threads/parallel4j-1-worker-2}); {@code null} while it has not started.
+   */
+  public String ranOn() {
+    String w = worker;
+    return w == null ? null : backend + "/" + w;
+  }
+
+  /** How many times the job was started: 1 unless a worker failed and the job was retried. */
+  public int attempts() {
+    return attempts;
+  }
+
+  /** The time between submission and the start of the last attempt, or until now. */
+  public Duration queuedTime() {
+    long start = startedAt;
+    return Duration.ofNanos((start != 0 ? start : server.ticker().read()) - submittedAt);
+  }
+
+  /** The time the last attempt has run, {@link Duration#ZERO} if it has not started. */
+  public Duration runTime() {
+    long start = startedAt;
+    if (start == 0) {
+      return Duration.ZERO;
+    }
+    long end = endedAt;
+    return Duration.ofNanos((end != 0 ? end : server.ticker().read()) - start);
+  }
+
+  /** The job server that runs this job. */
+  public JobServer server() {
+    return server;
+  }
+
+  /**
+   * Cancels the job. A job that has not started will not run; with {@code mayInterruptIfRunning}
+   * a running one is interrupted. Either way the job completes at once with a
+   * {@link java.util.concurrent.CancellationException}.
+   */
+  @Override
+  public boolean cancel(boolean mayInterruptIfRunning) {
+    boolean cancelled = super.cancel(mayInterruptIfRunning);
+    if (cancelled && mayInterruptIfRunning && STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
+      try {
+        canceller.run();
+      } finally {
+        state = FINISHED; // releases the worker waiting in finishRunning
+      }
+    }
+    return cancelled;
+  }
+
+  /** The job server's callback executor: the default for the {@code *Async} stages. */
+  @Override
+  public Executor defaultExecutor() {
+    return server.callbackExecutor();
+  }
+
+  /** Dependent stages keep the job server's callback executor as their default. */
+  @Override
+  public <U> CompletableFuture<U> newIncompleteFuture() {
+    return new ServerFuture<>(server);
+  }
+
+  @Override
+  public String toString() {
+    String outcome;
+    if (!isDone()) {
+      outcome = startedAt == 0 ? "queued" : "running";
+    } else if (isCancelled()) {
+      outcome = "cancelled";
+    } else if (isCompletedExceptionally()) {
+      outcome = "failed";
+    } else {
+      outcome = "completed";
+    }
+    String where = ranOn();
+    return String.format(
+        "job %d (%s%s, attempts=%d, queued=%.3f ms, ran=%.3f ms)",
+        id,
+        outcome,
+        where == null ? "" : " on " + where,
+        attempts,
+        queuedTime().toNanos() / 1e6,
+        runTime().toNanos() / 1e6);
+  }
+
+  // ---- called by Work on behalf of a backend --------------------------------------------------
+
+  boolean begin(String backendName, String workerName, Runnable canceller, long now) {
+    if (isDone()) {
+      return false;
+    }
+    this.canceller = canceller;
+    this.backend = backendName;
+    this.worker = workerName;
+    this.attempts = attempts + 1; // only the one worker that holds the item writes it
+    this.endedAt = 0;
+    this.startedAt = now;
+    if (!STATE.compareAndSet(this, NEW, RUNNING)) {
+      return false;
+    }
+    if (isDone()) { // cancelled between the check above and RUNNING: cancel saw NEW, so undo
+      finishRunning();
+      return false;
+    }
+    return true;
+  }
+
+  /** The body has returned: wait out an interrupt in progress so that none leaks past here. */
+  void finishRunning() {
+    if (!STATE.compareAndSet(this, RUNNING, FINISHED)) {
+      while (state == INTERRUPTING) {
+        Thread.onSpinWait();
+      }
+    }
+  }
+
+  void ended(long now) {
+    endedAt = now;
+  }
+
+  long startedAt() {
+    return startedAt;
+  }
+
+  /** A dependent stage of a job: it keeps the job server's callback executor as default. */
+  static final class ServerFuture<T> extends CompletableFuture<T> {
+    private final JobServer server;
+
+    ServerFuture(JobServer server) {
+      this.server = server;
+    }
+
+    @Override
+    public Executor defaultExecutor() {
+      return server.callbackExecutor();
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new ServerFuture<>(server);
+    }
+  }
+}

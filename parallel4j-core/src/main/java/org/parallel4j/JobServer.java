@@ -1,0 +1,881 @@
+package org.parallel4j;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream;
+import org.parallel4j.spi.Backend;
+
+/**
+ * Runs tasks on threads, virtual threads, worker processes or cluster nodes, behind one API:
+ * Parallel Python's {@code Server}, and a {@link ExecutorService} for existing Java code.
+ *
+ * {@snippet lang = java :
+ * try (JobServer server = JobServer.threads(4)) {
+ *   Job<Long> job = server.submit(x -> x * x, 12L);          // pp: submit(func, args)
+ *   job.whenComplete((square, error) -> log(square));           // pp: callback
+ *   long square = job.join();                                   // pp: job()
+ *   List<Long> squares = server.map(x -> x * x, List.of(1L, 2L, 3L));
+ *   server.setWorkers(8);                                        // pp: set_ncpus
+ *   System.out.print(server.stats());                            // pp: print_stats
+ * }
+ * }
+ *
+ * <h2>Engines and settings</h2>
+ * <ul>
+ *   <li>{@link #threads(int)}: a fixed number of platform threads, started on demand and kept.
+ *   <li>{@link #virtualThreads()}: one virtual thread per running job, with no limit by default
+ *       ({@link Builder#virtualThreads(int)} sets one); for work that waits on I/O.
+ *   <li>{@link #builder()}: the server's {@linkplain Builder#name name} (default {@code
+ *       parallel4j-N}), the engine, and the {@linkplain Builder#ticker ticker} for timings.
+ * </ul>
+ *
+ * <h2>Jobs</h2>
+ * Each submission returns a {@link Job}. A task's exception fails only its own job; the server
+ * and other jobs go on. Bulk work: {@link #map} (results in input order, chunked), {@link
+ * #mapUnordered} (a lazy stream in completion order with a bounded number of jobs in flight),
+ * {@link #group} (pp's groups), {@link #waitFor} and {@link #asCompleted}. Callbacks and
+ * {@code *Async} stages without an executor run on the server's callback threads ({@code
+ * name-callback-N}).
+ *
+ * <h2>Lifecycle</h2>
+ * {@link #shutdown()} stops accepting jobs and lets accepted ones finish; {@link #close()} does
+ * that and waits; {@link #shutdownNow()} also cancels queued jobs and interrupts running ones.
+ * A submission after shutdown throws {@link RejectedExecutionException} with a snapshot of the
+ * server's state.
+ *
+ * <p>Thread-safe. Memory consistency effects: actions in a thread before it submits a task
+ * happen-before the task runs, which happen-before its job completes.
+ *
+ * <h2>Implementation</h2>
+ * <b>Scheduling.</b> One FIFO queue per server; each {@link Backend} pulls from it through its
+ * own {@link Lane} whenever it has a free worker, which balances load by capacity with no
+ * central dispatcher. <b>Accounting.</b> {@code active} counts jobs accepted and not yet ended;
+ * every accepted job ends exactly once (it runs, it is dropped as cancelled, or shutdownNow
+ * drains it), and the server terminates when it reaches zero after shutdown. A submitter
+ * increments it before it re-reads the run state, and shutdown writes the state before it reads
+ * the count, so a job is either rejected or waited for, never lost.
+ */
+public final class JobServer implements ExecutorService {
+  private static final System.Logger LOG = System.getLogger(JobServer.class.getName());
+  private static final AtomicInteger SERVERS = new AtomicInteger();
+  private static final int RUNNING = 0;
+  private static final int SHUTDOWN = 1;
+  private static final int STOP = 2;
+  private static final int TERMINATED = 3;
+
+  private final String name;
+  private final Ticker ticker;
+  private final long startedAt;
+  private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+  private final List<Lane> lanes;
+  private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong active = new AtomicLong();
+  private final LongAdder completed = new LongAdder();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final AtomicInteger terminating = new AtomicInteger();
+  private volatile int runState = RUNNING;
+  private volatile ThreadPoolExecutor callbacks;
+
+  private JobServer(Builder b) {
+    this.name = b.name != null ? b.name : "parallel4j-" + SERVERS.incrementAndGet();
+    this.ticker = b.ticker != null ? b.ticker : Ticker.system();
+    this.startedAt = ticker.read();
+    Backend local =
+        b.engine == Engine.VIRTUAL
+            ? new ThreadBackend(name, true, b.workers)
+            : new ThreadBackend(name, false, b.workers);
+    this.lanes = List.of(new Lane(this, local));
+    for (Lane lane : lanes) {
+      lane.backend().start(lane);
+    }
+  }
+
+  /** A server with {@code workers} platform threads. */
+  public static JobServer threads(int workers) {
+    return builder().threads(workers).build();
+  }
+
+  /** A server that runs each job on its own virtual thread, with no limit on how many. */
+  public static JobServer virtualThreads() {
+    return builder().virtualThreads().build();
+  }
+
+  /** A builder for the server's options. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The server's name, used in thread names, stats and error messages. */
+  public String name() {
+    return name;
+  }
+
+  // ---- submit -------------------------------------------------------------------------------
+
+  /**
+   * Runs {@code fn(argument)}: Parallel Python's {@code submit(func, args)}.
+   *
+   * @throws RejectedExecutionException after shutdown
+   */
+  public <A, R> Job<R> submit(Task.Fn<? super A, ? extends R> fn, A argument) {
+    Objects.requireNonNull(fn, "fn");
+    Job<R> job = newJob();
+    accept(new Work(job, fn, argument, true));
+    return job;
+  }
+
+  /**
+   * Runs {@code fn(argument)} and then {@code callback(result, error)} exactly once, on the
+   * thread that completed the job (pp's {@code callback}). A callback that throws is logged; it
+   * does not change the job's outcome.
+   */
+  public <A, R> Job<R> submit(
+      Task.Fn<? super A, ? extends R> fn,
+      A argument,
+      BiConsumer<? super R, ? super Throwable> callback) {
+    Objects.requireNonNull(callback, "callback");
+    Job<R> job = submit(fn, argument);
+    job.whenComplete(
+        (result, error) -> {
+          try {
+            callback.accept(result, error);
+          } catch (Throwable t) {
+            LOG.log(Level.WARNING, name + ": the callback of job " + job.id() + " threw", t);
+          }
+        });
+    return job;
+  }
+
+  /** Runs {@code task.call()}. */
+  public <R> Job<R> submit(Task.Call<R> task) {
+    Objects.requireNonNull(task, "task");
+    Job<R> job = newJob();
+    accept(new Work(job, task, null, false));
+    return job;
+  }
+
+  /** Runs a plain {@link Callable}; on engines that ship tasks it must be serializable. */
+  @Override
+  public <T> Job<T> submit(Callable<T> task) {
+    Objects.requireNonNull(task, "task");
+    return submit(task instanceof Task.Call<T> call ? call : new CallableTask<>(task));
+  }
+
+  @Override
+  public Job<?> submit(Runnable task) {
+    return submit(task, null);
+  }
+
+  @Override
+  public <T> Job<T> submit(Runnable task, T result) {
+    Objects.requireNonNull(task, "task");
+    return submit(new RunnableTask<>(task, result));
+  }
+
+  /** Runs {@code command}; a failure is logged, as nobody holds its job. */
+  @Override
+  public void execute(Runnable command) {
+    Objects.requireNonNull(command, "command");
+    submit(new RunnableTask<>(command, null))
+        .whenComplete(
+            (r, error) -> {
+              if (error != null && !(error instanceof CancellationException)) {
+                LOG.log(Level.WARNING, name + ": a task given to execute() failed", error);
+              }
+            });
+  }
+
+  /**
+   * A group of jobs that can be awaited together: Parallel Python's {@code submit(...,
+   * group=name)} and {@code wait(group)}.
+   */
+  public <R> JobGroup<R> group(String groupName) {
+    Objects.requireNonNull(groupName, "groupName");
+    return new JobGroup<>(this, groupName);
+  }
+
+  private <R> Job<R> newJob() {
+    return new Job<>(this, ids.incrementAndGet(), ticker.read());
+  }
+
+  private void accept(Work work) {
+    active.incrementAndGet();
+    if (runState != RUNNING) { // re-read after the increment: see "Accounting" above
+      retire(false);
+      throw new RejectedExecutionException(snapshot("job server is shut down"));
+    }
+    queue.add(work);
+    for (Lane lane : lanes) {
+      lane.backend().workAvailable();
+    }
+  }
+
+  /** One accepted job has ended. */
+  void retire() {
+    retire(true);
+  }
+
+  private void retire(boolean ended) {
+    if (ended) {
+      completed.increment();
+    }
+    if (active.decrementAndGet() == 0 && runState != RUNNING) {
+      tryTerminate();
+    }
+  }
+
+  // ---- bulk ---------------------------------------------------------------------------------
+
+  /**
+   * Applies {@code fn} to every input and returns the results in input order: Python's {@code
+   * Pool.map}. Inputs travel in chunks chosen by the server.
+   *
+   * @throws CompletionException with the first failed task's exception (in input order) as its
+   *     cause; the remaining jobs are cancelled. An interrupt while waiting cancels the jobs and
+   *     throws a {@code CompletionException} caused by {@link InterruptedException}.
+   */
+  public <A, R> List<R> map(Task.Fn<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
+    return map(fn, inputs, 0);
+  }
+
+  /**
+   * As {@link #map(Task.Fn, Iterable)}, with {@code chunkSize} inputs per job ({@code 0}: the
+   * server chooses, about eight chunks per worker, as Python's {@code Pool.map} does).
+   */
+  public <A, R> List<R> map(
+      Task.Fn<? super A, ? extends R> fn, Iterable<? extends A> inputs, int chunkSize) {
+    Objects.requireNonNull(fn, "fn");
+    Objects.requireNonNull(inputs, "inputs");
+    checkNotNegative("chunkSize", chunkSize);
+    List<A> list = new ArrayList<>();
+    inputs.forEach(list::add);
+    int chunk = chunkSize > 0 ? chunkSize : defaultChunk(list.size());
+    List<Job<List<R>>> jobs = new ArrayList<>((list.size() + chunk - 1) / chunk);
+    try {
+      for (int from = 0; from < list.size(); from += chunk) {
+        List<A> slice = new ArrayList<>(list.subList(from, Math.min(list.size(), from + chunk)));
+        jobs.add(submit(new Chunk<A, R>(fn, slice)));
+      }
+      List<R> results = new ArrayList<>(list.size());
+      for (Job<List<R>> job : jobs) {
+        results.addAll(awaitResult(job));
+      }
+      return results;
+    } finally {
+      for (Job<?> job : jobs) {
+        job.cancel(true); // no-op for the done ones; stops the rest after a failure
+      }
+    }
+  }
+
+  /**
+   * Applies {@code fn} to the inputs and returns a lazy stream of the results in completion
+   * order: Python's {@code imap_unordered}. Inputs are pulled, on the consuming thread, only as
+   * results are consumed, so no more than a few jobs per worker are in flight and an endless
+   * input runs in bounded memory. Close the stream to cancel the jobs still in flight.
+   *
+   * <p>A failed task makes the stream throw a {@link CompletionException} with its exception as
+   * the cause when its result would be returned; the jobs in flight are then cancelled.
+   */
+  public <A, R> Stream<R> mapUnordered(
+      Task.Fn<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
+    return mapUnordered(fn, inputs, 1, 0);
+  }
+
+  /** As {@link #mapUnordered(Task.Fn, Iterable)}, over a stream that is closed with the result. */
+  public <A, R> Stream<R> mapUnordered(
+      Task.Fn<? super A, ? extends R> fn, Stream<? extends A> inputs) {
+    return mapUnordered(fn, inputs, 1, 0);
+  }
+
+  /**
+   * As {@link #mapUnordered(Task.Fn, Iterable)}, with {@code chunkSize} inputs per job and at
+   * most {@code maxInFlight} jobs submitted and not yet consumed ({@code 0}: four per worker,
+   * at most 1024).
+   */
+  public <A, R> Stream<R> mapUnordered(
+      Task.Fn<? super A, ? extends R> fn,
+      Iterable<? extends A> inputs,
+      int chunkSize,
+      int maxInFlight) {
+    Objects.requireNonNull(inputs, "inputs");
+    return unordered(fn, inputs.iterator(), chunkSize, maxInFlight, () -> {});
+  }
+
+  /** As {@link #mapUnordered(Task.Fn, Iterable, int, int)}, over a stream. */
+  public <A, R> Stream<R> mapUnordered(
+      Task.Fn<? super A, ? extends R> fn,
+      Stream<? extends A> inputs,
+      int chunkSize,
+      int maxInFlight) {
+    Objects.requireNonNull(inputs, "inputs");
+    return unordered(fn, inputs.iterator(), chunkSize, maxInFlight, inputs::close);
+  }
+
+  private <A, R> Stream<R> unordered(
+      Task.Fn<? super A, ? extends R> fn,
+      Iterator<? extends A> inputs,
+      int chunkSize,
+      int maxInFlight,
+      Runnable onClose) {
+    Objects.requireNonNull(fn, "fn");
+    checkPositive("chunkSize", chunkSize);
+    checkNotNegative("maxInFlight", maxInFlight);
+    int inFlight = maxInFlight > 0 ? maxInFlight : defaultInFlight();
+    return new UnorderedMapping<A, R>(this, fn, inputs, chunkSize, inFlight, onClose).stream();
+  }
+
+  /** Runs every task and returns their jobs once all are done, in the tasks' order. */
+  @Override
+  public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks)
+      throws InterruptedException {
+    List<Future<T>> jobs = submitAll(tasks);
+    try {
+      for (Future<T> job : jobs) {
+        try {
+          job.get();
+        } catch (ExecutionException | CancellationException e) {
+          // reported by the job itself
+        }
+      }
+      return jobs;
+    } catch (InterruptedException e) {
+      jobs.forEach(j -> j.cancel(true));
+      throw e;
+    }
+  }
+
+  /** As {@link #invokeAll(Collection)}; jobs not done by the timeout are cancelled. */
+  @Override
+  public <T> List<Future<T>> invokeAll(
+      Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
+      throws InterruptedException {
+    Objects.requireNonNull(unit, "unit");
+    List<Future<T>> jobs = submitAll(tasks);
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    jobs.forEach(j -> all.add((CompletableFuture<?>) j));
+    WaitResult<CompletableFuture<?>> r =
+        waitFor(all, WaitMode.ALL_COMPLETED, Duration.ofNanos(unit.toNanos(timeout)));
+    r.notDone().forEach(j -> j.cancel(true));
+    return jobs;
+  }
+
+  /** Returns the result of a task that succeeded, cancelling the others. */
+  @Override
+  public <T> T invokeAny(Collection<? extends Callable<T>> tasks)
+      throws InterruptedException, ExecutionException {
+    try {
+      return invokeAny(tasks, Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no timeout was set", e);
+    }
+  }
+
+  /** As {@link #invokeAny(Collection)}, within a time limit. */
+  @Override
+  public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    Objects.requireNonNull(unit, "unit");
+    if (tasks.isEmpty()) {
+      throw new IllegalArgumentException("tasks: [] (expected: at least one)");
+    }
+    List<Future<T>> jobs = submitAll(tasks);
+    CompletableFuture<T> first = new CompletableFuture<>();
+    AtomicInteger failures = new AtomicInteger();
+    for (Future<T> job : jobs) {
+      ((CompletableFuture<T>) job)
+          .whenComplete(
+              (result, error) -> {
+                if (error == null) {
+                  first.complete(result);
+                } else if (failures.incrementAndGet() == jobs.size()) {
+                  first.completeExceptionally(error);
+                }
+              });
+    }
+    try {
+      return first.get(timeout, unit);
+    } finally {
+      jobs.forEach(j -> j.cancel(true));
+    }
+  }
+
+  private <T> List<Future<T>> submitAll(Collection<? extends Callable<T>> tasks) {
+    Objects.requireNonNull(tasks, "tasks");
+    List<Future<T>> jobs = new ArrayList<>(tasks.size());
+    for (Callable<T> task : tasks) {
+      jobs.add(submit(Objects.requireNonNull(task, "tasks contains null")));
+    }
+    return jobs;
+  }
+
+  // ---- waiting on several jobs ----------------------------------------------------------------
+
+  /** Waits, with no time limit, until {@code mode} is met: Python's {@code wait}. */
+  public static <J extends CompletableFuture<?>> WaitResult<J> waitFor(
+      Collection<J> jobs, WaitMode mode) {
+    return waitFor(jobs, mode, null);
+  }
+
+  /**
+   * Waits until {@code mode} is met or {@code timeout} passes ({@code null}: no limit), then
+   * reports which jobs are done. An interrupt ends the wait early, with the interrupt status
+   * set.
+   */
+  public static <J extends CompletableFuture<?>> WaitResult<J> waitFor(
+      Collection<J> jobs, WaitMode mode, Duration timeout) {
+    Objects.requireNonNull(jobs, "jobs");
+    Objects.requireNonNull(mode, "mode");
+    CountDownLatch met = new CountDownLatch(1);
+    AtomicInteger pending = new AtomicInteger(jobs.size());
+    if (jobs.isEmpty()) {
+      met.countDown();
+    }
+    for (J job : jobs) {
+      Objects.requireNonNull(job, "jobs contains null");
+      job.whenComplete(
+          (r, error) -> {
+            boolean last = pending.decrementAndGet() == 0;
+            if (last
+                || mode == WaitMode.FIRST_COMPLETED
+                || (mode == WaitMode.FIRST_EXCEPTION && error != null)) {
+              met.countDown();
+            }
+          });
+    }
+    try {
+      if (timeout == null) {
+        met.await();
+      } else {
+        met.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<J> done = new ArrayList<>();
+    List<J> notDone = new ArrayList<>();
+    for (J job : jobs) {
+      (job.isDone() ? done : notDone).add(job);
+    }
+    return new WaitResult<>(done, notDone);
+  }
+
+  /**
+   * The jobs in the order they complete, as a lazy stream: Python's {@code as_completed}. The
+   * stream blocks for the next job; an interrupt makes it throw a {@link CompletionException}
+   * caused by {@link InterruptedException}.
+   */
+  public static <J extends CompletableFuture<?>> Stream<J> asCompleted(Collection<J> jobs) {
+    return asCompleted(jobs, null);
+  }
+
+  /**
+   * As {@link #asCompleted(Collection)}; when {@code timeout} (from this call) passes with jobs
+   * left, the stream throws a {@link CompletionException} caused by {@link TimeoutException}.
+   */
+  public static <J extends CompletableFuture<?>> Stream<J> asCompleted(
+      Collection<J> jobs, Duration timeout) {
+    Objects.requireNonNull(jobs, "jobs");
+    return new CompletionOrder<>(jobs, timeout).stream();
+  }
+
+  // ---- workers and stats ----------------------------------------------------------------------
+
+  /**
+   * Changes the number of local workers at run time: Parallel Python's {@code set_ncpus}.
+   * Growing starts workers for queued jobs at once; shrinking lets running jobs finish.
+   */
+  public void setWorkers(int workers) {
+    checkPositive("workers", workers);
+    lanes.get(0).backend().setWorkers(workers);
+  }
+
+  /** The number of workers over all backends ({@link Integer#MAX_VALUE} for no limit). */
+  public int workers() {
+    long n = 0;
+    for (Lane lane : lanes) {
+      n += lane.backend().workers();
+    }
+    return (int) Math.min(Integer.MAX_VALUE, n);
+  }
+
+  /** A snapshot of the jobs run so far, per backend: Parallel Python's {@code print_stats}. */
+  public Stats stats() {
+    long total = 0;
+    for (Lane lane : lanes) {
+      total += lane.jobs();
+    }
+    List<Stats.Backend> rows = new ArrayList<>(lanes.size());
+    for (Lane lane : lanes) {
+      long jobs = lane.jobs();
+      rows.add(
+          new Stats.Backend(
+              lane.backendName(),
+              lane.backend().workers(),
+              jobs,
+              total == 0 ? 0 : 100.0 * jobs / total,
+              Duration.ofNanos(lane.nanos())));
+    }
+    return new Stats(
+        name,
+        Duration.ofNanos(ticker.read() - startedAt),
+        workers(),
+        active.get(),
+        queue.size(),
+        completed.sum(),
+        rows);
+  }
+
+  @Override
+  public String toString() {
+    return snapshot(runStateName());
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  @Override
+  public void shutdown() {
+    advanceTo(SHUTDOWN);
+  }
+
+  /**
+   * Stops accepting jobs, cancels the queued ones and interrupts the running ones.
+   *
+   * @return the queued tasks that never started, each runnable in the caller's thread
+   */
+  @Override
+  public List<Runnable> shutdownNow() {
+    advanceTo(STOP);
+    List<Work> drained = new ArrayList<>();
+    queue.drainTo(drained);
+    List<Runnable> neverRun = new ArrayList<>(drained.size());
+    for (Work w : drained) {
+      w.job().cancel(false);
+      neverRun.add(w.asRunnable());
+    }
+    for (Lane lane : lanes) {
+      lane.backend().cancelRunning();
+    }
+    for (int i = 0; i < drained.size(); i++) {
+      retire();
+    }
+    return neverRun;
+  }
+
+  private void advanceTo(int state) {
+    synchronized (this) {
+      if (runState < state) {
+        runState = state;
+      }
+    }
+    if (active.get() == 0) {
+      tryTerminate();
+    }
+  }
+
+  private void tryTerminate() {
+    if (!terminating.compareAndSet(0, 1)) {
+      return;
+    }
+    AtomicInteger left = new AtomicInteger(lanes.size());
+    for (Lane lane : lanes) {
+      lane.backend()
+          .shutdown(
+              () -> {
+                if (left.decrementAndGet() == 0) {
+                  runState = TERMINATED;
+                  ThreadPoolExecutor cb = callbacks;
+                  if (cb != null) {
+                    cb.shutdown();
+                  }
+                  terminated.countDown();
+                }
+              });
+    }
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return runState != RUNNING;
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return runState == TERMINATED;
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    return terminated.await(timeout, unit);
+  }
+
+  /**
+   * Stops accepting jobs and waits until the accepted ones have ended and every worker has
+   * gone. If interrupted while waiting, it falls back to {@link #shutdownNow()}, waits again,
+   * and returns with the interrupt status set.
+   */
+  @Override
+  public void close() {
+    shutdown();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        terminated.await();
+        break;
+      } catch (InterruptedException e) {
+        if (!interrupted) {
+          shutdownNow();
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  Ticker ticker() {
+    return ticker;
+  }
+
+  LinkedBlockingQueue<Work> queue() {
+    return queue;
+  }
+
+  /** The executor for callbacks and async stages; created on first use. */
+  Executor callbackExecutor() {
+    ThreadPoolExecutor cb = callbacks;
+    if (cb == null) {
+      synchronized (this) {
+        cb = callbacks;
+        if (cb == null) {
+          int n = Math.max(2, Runtime.getRuntime().availableProcessors());
+          AtomicInteger serial = new AtomicInteger();
+          cb =
+              new ThreadPoolExecutor(
+                  n,
+                  n,
+                  1,
+                  TimeUnit.SECONDS,
+                  new LinkedBlockingQueue<>(),
+                  r ->
+                      Thread.ofPlatform()
+                          .name(name + "-callback-" + serial.incrementAndGet())
+                          .daemon(true)
+                          .unstarted(r),
+                  // after termination, a late stage still runs: on a virtual thread of its own
+                  (r, executor) -> Thread.ofVirtual().name(name + "-callback-late").start(r));
+          cb.allowCoreThreadTimeOut(true);
+          if (runState == TERMINATED) {
+            cb.shutdown();
+          }
+          callbacks = cb;
+        }
+      }
+    }
+    return cb;
+  }
+
+  /** The server's state in the one format used by errors, logs and {@code toString()}. */
+  String snapshot(String what) {
+    return String.format(
+        "%s: %s (workers=%s, active=%d, queued=%d, completed=%d)",
+        name, what, Stats.workers(workers()), active.get(), queue.size(), completed.sum());
+  }
+
+  private String runStateName() {
+    return switch (runState) {
+      case RUNNING -> "running";
+      case SHUTDOWN -> "shutting down";
+      case STOP -> "stopping";
+      default -> "terminated";
+    };
+  }
+
+  private int defaultChunk(int inputs) {
+    int workers = workers();
+    long perChunk = (inputs + 8L * workers - 1) / (8L * workers);
+    return (int) Math.max(1, perChunk);
+  }
+
+  int defaultInFlight() {
+    return (int) Math.max(2, Math.min(4L * workers(), 1024));
+  }
+
+  /** Waits for {@code job} and returns its result; see {@link #map} for the exceptions. */
+  static <T> T awaitResult(CompletableFuture<T> job) {
+    try {
+      return job.get();
+    } catch (ExecutionException e) {
+      throw new CompletionException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CompletionException(e);
+    }
+  }
+
+  static void checkPositive(String what, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(what + ": " + value + " (expected: > 0)");
+    }
+  }
+
+  private static void checkNotNegative(String what, int value) {
+    if (value < 0) {
+      throw new IllegalArgumentException(
+          what + ": " + value + " (expected: >= 0, where 0 lets the server choose)");
+    }
+  }
+
+  /** A slice of a {@code map}'s inputs, run as one job. */
+  record Chunk<A, R>(Task.Fn<? super A, ? extends R> fn, List<A> inputs)
+      implements Task.Call<List<R>> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public List<R> call() throws Exception {
+      List<R> results = new ArrayList<>(inputs.size());
+      for (A input : inputs) {
+        results.add(fn.call(input));
+      }
+      return results;
+    }
+  }
+
+  /** A plain {@link Callable} as a task. */
+  record CallableTask<T>(Callable<T> callable) implements Task.Call<T> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public T call() throws Exception {
+      return callable.call();
+    }
+  }
+
+  /** A {@link Runnable} and the result to report when it has run. */
+  record RunnableTask<T>(Runnable runnable, T result) implements Task.Call<T> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public T call() {
+      runnable.run();
+      return result;
+    }
+  }
+
+  private enum Engine {
+    THREADS,
+    VIRTUAL
+  }
+
+  /**
+   * Options for a {@link JobServer}, validated as they are set; {@link #build()} creates the
+   * server. Each option may be set once. Not thread-safe.
+   */
+  public static final class Builder {
+    private String name;
+    private Engine engine;
+    private int workers;
+    private Ticker ticker;
+
+    private Builder() {}
+
+    /** The server's name (default {@code parallel4j-N}), used in thread names and messages. */
+    public Builder name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("name: \"" + name + "\" (expected: not blank)");
+      }
+      checkUnset("name", this.name);
+      this.name = name;
+      return this;
+    }
+
+    /** Runs jobs on {@code workers} platform threads. */
+    public Builder threads(int workers) {
+      checkPositive("workers", workers);
+      setEngine(Engine.THREADS, workers);
+      return this;
+    }
+
+    /** Runs each job on a virtual thread of its own, with no limit on how many run at once. */
+    public Builder virtualThreads() {
+      setEngine(Engine.VIRTUAL, Integer.MAX_VALUE);
+      return this;
+    }
+
+    /** Runs each job on a virtual thread, at most {@code maxConcurrent} at once. */
+    public Builder virtualThreads(int maxConcurrent) {
+      checkPositive("maxConcurrent", maxConcurrent);
+      setEngine(Engine.VIRTUAL, maxConcurrent);
+      return this;
+    }
+
+    /** The time source for job timings and stats (default: {@link Ticker#system()}). */
+    public Builder ticker(Ticker ticker) {
+      Objects.requireNonNull(ticker, "ticker");
+      checkUnset("ticker", this.ticker);
+      this.ticker = ticker;
+      return this;
+    }
+
+    /**
+     * Creates the server.
+     *
+     * @throws IllegalStateException when no engine was chosen
+     */
+    public JobServer build() {
+      if (engine == null) {
+        throw new IllegalStateException(
+            "engine: not set (expected: threads(n), virtualThreads() or virtualThreads(n))");
+      }
+      return new JobServer(this);
+    }
+
+    private void setEngine(Engine engine, int workers) {
+      if (this.engine != null) {
+        throw new IllegalStateException(
+            "engine: already set to " + describe(this.engine, this.workers));
+      }
+      this.engine = engine;
+      this.workers = workers;
+    }
+
+    private static String describe(Engine engine, int workers) {
+      return engine == Engine.THREADS
+          ? "threads(" + workers + ")"
+          : workers == Integer.MAX_VALUE ? "virtualThreads()" : "virtualThreads(" + workers + ")";
+    }
+
+    private static void checkUnset(String option, Object current) {
+      if (current != null) {
+        throw new IllegalStateException(option + ": already set to " + current);
+      }
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package org.parallel4j;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.parallel4j.spi.Backend;
+import org.parallel4j.spi.WorkItem;
+import org.parallel4j.spi.WorkSource;
+
+/**
+ * The job server's queue as seen by one backend: items taken here are bound to the backend,
+ * whose job count and busy time are kept here for {@link JobServer#stats()}.
+ */
+final class Lane implements WorkSource {
+  private final JobServer server;
+  private final Backend backend;
+  private final String backendName;
+  private final LongAdder jobs = new LongAdder();
+  private final LongAdder nanos = new LongAdder();
+
+  Lane(JobServer server, Backend backend) {
+    this.server = server;
+    this.backend = backend;
+    this.backendName = backend.name();
+  }
+
+  Backend backend() {
+    return backend;
+  }
+
+  String backendName() {
+    return backendName;
+  }
+
+  long now() {
+    return server.ticker().read();
+  }
+
+  private Work bind(Work w) {
+    if (w != null) {
+      w.lane = this;
+    }
+    return w;
+  }
+
+  @Override
+  public WorkItem poll() {
+    return bind(server.queue().poll());
+  }
+
+  @Override
+  public WorkItem take() throws InterruptedException {
+    return bind(server.queue().take());
+  }
+
+  @Override
+  public WorkItem poll(long timeout, TimeUnit unit) throws InterruptedException {
+    return bind(server.queue().poll(timeout, unit));
+  }
+
+  @Override
+  public boolean isEmpty() {
+    return server.queue().isEmpty();
+  }
+
+  /** The body has returned: account its time to this backend. */
+  void ended(Work w) {
+    long now = now();
+    w.job().ended(now);
+    jobs.increment();
+    nanos.add(now - w.job().startedAt());
+  }
+
+  void retired(Work w) {
+    server.retire();
+  }
+
+  void dropped(Work w) {
+    server.retire();
+  }
+
+  long jobs() {
+    return jobs.sum();
+  }
+
+  long nanos() {
+    return nanos.sum();
+  }
+}

@@ -1,0 +1,94 @@
+package org.parallel4j;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A snapshot of a job server's activity: Parallel Python's {@code print_stats()}. Immutable;
+ * {@link #toString()} renders it as a table.
+ *
+ * @param server the job server's name
+ * @param uptime time since the server started
+ * @param workers the workers of all backends ({@link Integer#MAX_VALUE} for no limit)
+ * @param active jobs submitted and not yet ended (queued or running)
+ * @param queued jobs waiting for a worker
+ * @param completed jobs ended in any way, including cancelled ones that never ran
+ * @param backends one row per backend
+ */
+public record Stats(
+    String server,
+    Duration uptime,
+    int workers,
+    long active,
+    long queued,
+    long completed,
+    List<Backend> backends) {
+
+  /** Copies {@code backends}. */
+  public Stats {
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(uptime, "uptime");
+    backends = List.copyOf(Objects.requireNonNull(backends, "backends"));
+  }
+
+  /** The number of jobs that ran, over all backends. */
+  public long jobsRun() {
+    long n = 0;
+    for (Backend b : backends) {
+      n += b.jobs();
+    }
+    return n;
+  }
+
+  /**
+   * One backend's share of the work.
+   *
+   * @param name the backend, such as {@code threads}
+   * @param workers its workers ({@link Integer#MAX_VALUE} for no limit)
+   * @param jobs the jobs that ran on it, failed ones included
+   * @param percent its share of all jobs run, 0 to 100
+   * @param totalTime the sum of its jobs' run times
+   */
+  public record Backend(String name, int workers, long jobs, double percent, Duration totalTime) {
+    /** The mean run time of its jobs, {@link Duration#ZERO} when none ran. */
+    public Duration meanTime() {
+      return jobs == 0 ? Duration.ZERO : totalTime.dividedBy(jobs);
+    }
+  }
+
+  static String workers(int n) {
+    return n == Integer.MAX_VALUE ? "unbounded" : Integer.toString(n);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        String.format(
+            "Job execution statistics of %s (up %.3f s, workers=%s, active=%d, queued=%d,"
+                + " completed=%d):%n",
+            server,
+            uptime.toNanos() / 1e9,
+            workers(workers),
+            active,
+            queued,
+            completed));
+    sb.append(
+        String.format(
+            " %-10s %9s %8s %7s %14s %14s%n",
+            "backend", "workers", "jobs", "%", "total time s", "mean time ms"));
+    for (Backend b : backends) {
+      sb.append(
+          String.format(
+              " %-10s %9s %8d %7.2f %14.3f %14.3f%n",
+              b.name(),
+              workers(b.workers()),
+              b.jobs(),
+              b.percent(),
+              b.totalTime().toNanos() / 1e9,
+              b.meanTime().toNanos() / 1e6));
+    }
+    return sb.toString();
+  }
+}

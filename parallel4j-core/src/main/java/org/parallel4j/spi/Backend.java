@@ -1,0 +1,43 @@
+package org.parallel4j.spi;
+
+/**
+ * A place where jobs run: a pool of local threads, of virtual threads, of worker processes, or
+ * a remote node. A job server owns one or more backends; each pulls work from its
+ * {@link WorkSource} while it has free workers and reports each item's end through the item.
+ *
+ * <p>Lifecycle: {@link #start} once, then any number of {@link #workAvailable} and
+ * {@link #setWorkers} calls; {@link #shutdown} when the server has no more work; the backend
+ * then stops taking work and calls the listener once every worker has gone. Implementations
+ * must be thread-safe.
+ */
+public interface Backend {
+  /** A short name for stats and for where a job ran, such as {@code threads}. */
+  String name();
+
+  /** Starts taking work from {@code source}. */
+  void start(WorkSource source);
+
+  /**
+   * Work was queued. Called on the submitting thread after each submission, so it must be
+   * cheap; a backend that starts workers on demand starts one here.
+   */
+  void workAvailable();
+
+  /** The number of workers this backend aims to run ({@link Integer#MAX_VALUE} for no limit). */
+  int workers();
+
+  /** Changes the number of workers; a worker that is removed finishes its running job first. */
+  void setWorkers(int workers);
+
+  /** The number of jobs running now. */
+  int busy();
+
+  /** Cancels, with interruption, every job running now. */
+  void cancelRunning();
+
+  /**
+   * Stops taking work; calls {@code onTerminated} once, from any thread, when every worker has
+   * gone. The server calls this only when no work is left.
+   */
+  void shutdown(Runnable onTerminated);
+}

@@ -1,0 +1,46 @@
+package org.parallel4j.spi;
+
+import java.io.Serializable;
+
+/**
+ * One unit of work taken from a {@link WorkSource}: a task, its argument, and the handle that
+ * reports its end to the job server.
+ *
+ * <p>A backend that takes an item must end it exactly once: either {@link #begin} returns
+ * {@code false} (the job was cancelled while queued, and the backend drops it), or the backend
+ * calls {@link #complete} or {@link #fail} after running it. Methods are thread-safe.
+ */
+public interface WorkItem {
+  /** The job's id, unique within its job server. */
+  long jobId();
+
+  /** The task: a {@code Task.Fn} or a {@code Task.Call}; what a remote backend ships. */
+  Serializable task();
+
+  /** The argument of a {@code Task.Fn}; {@code null} for a {@code Task.Call}. */
+  Object argument();
+
+  /**
+   * Marks the item as running on {@code worker}.
+   *
+   * @param worker the worker's name, shown as where the job ran
+   * @param canceller run at most once, from another thread, when the job is cancelled with
+   *     interruption while it runs; for a local thread it interrupts that thread
+   * @return {@code false} when the job was cancelled before it started: do not run it
+   */
+  boolean begin(String worker, Runnable canceller);
+
+  /**
+   * Runs the task in the calling thread: for backends that execute locally.
+   *
+   * @return the task's result
+   * @throws Exception what the task threw
+   */
+  Object runHere() throws Exception;
+
+  /** Ends the item with a result. */
+  void complete(Object result);
+
+  /** Ends the item with the task's failure. */
+  void fail(Throwable error);
+}
