@@ -39,3 +39,7 @@ if ! P4J_JDK=$(p4j_find_jdk); then
 fi
 export JAVA_HOME=$P4J_JDK
 export PATH="$JAVA_HOME/bin:$PATH"
+# Maven 3.8's bundled Guava warns about sun.misc.Unsafe on JDK 24+; the flag quiets it there.
+if [ "$(p4j_java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+fi

@@ -302,7 +302,7 @@ abstract class JobServerContractTest {
   // ---- cancel -------------------------------------------------------------------------------
 
   @Test
-  void cancelInterruptsARunningTaskAndTheWorkerGoesOn() throws Exception {
+  void cancelInterruptsARunningTask() throws Exception {
     Gates.create(1);
     CountDownLatch started = new CountDownLatch(1);
     AtomicInteger interrupted = new AtomicInteger();
@@ -313,22 +313,46 @@ abstract class JobServerContractTest {
             () -> {
               Gates.started();
               try {
-                Gates.awaitInterruptibly(0);
+                return Gates.awaitInterruptibly(0);
               } catch (InterruptedException e) {
                 Gates.interrupts.incrementAndGet();
                 throw e;
               }
-              return 1;
             });
     assertThat(started.await(30, SECONDS)).isTrue();
     assertThat(job.cancel(true)).isTrue();
     assertThat(job.isCancelled()).isTrue();
+    assertThatThrownBy(job::join).isInstanceOf(CancellationException.class);
     await().atMost(Duration.ofSeconds(30)).until(() -> interrupted.get() == 1);
-    // no interrupt leaks into later jobs on the same workers
+    assertThat(server.submit(() -> 5).get(30, SECONDS)).isEqualTo(5);
+  }
+
+  @Test
+  void anInterruptATaskIgnoredDoesNotLeakIntoTheNextJob() throws Exception {
+    server.setWorkers(1); // the later jobs queue behind the cancelled one, on the same worker
+    Gates.create(1);
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicInteger interrupted = new AtomicInteger();
+    Gates.onStart = started;
+    Gates.interrupts = interrupted;
+    Job<Integer> ignores = // swallows the interrupt and returns with the flag still set
+        server.submit(
+            () -> {
+              Gates.started();
+              int r = Gates.await(0);
+              if (Thread.currentThread().isInterrupted()) {
+                Gates.interrupts.incrementAndGet();
+              }
+              return r;
+            });
+    assertThat(started.await(30, SECONDS)).isTrue();
+    assertThat(ignores.cancel(true)).isTrue();
     List<Job<Boolean>> later = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       later.add(server.submit(() -> Thread.currentThread().isInterrupted()));
     }
+    Gates.open(0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> interrupted.get() == 1);
     for (Job<Boolean> j : later) {
       assertThat(j.get(10, SECONDS)).isFalse();
     }
