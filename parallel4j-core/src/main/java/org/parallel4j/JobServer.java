@@ -224,7 +224,7 @@ public final class JobServer implements ExecutorService {
   private void accept(Work work) {
     active.incrementAndGet();
     if (runState != RUNNING) { // re-read after the increment: see "Accounting" above
-      retire(false);
+      retire();
       throw new RejectedExecutionException(snapshot("job server is shut down"));
     }
     queue.add(work);
@@ -233,15 +233,16 @@ public final class JobServer implements ExecutorService {
     }
   }
 
-  /** One accepted job has ended. */
-  void retire() {
-    retire(true);
+  /** One accepted job has ended: counted before its future completes. */
+  void completed() {
+    completed.increment();
   }
 
-  private void retire(boolean ended) {
-    if (ended) {
-      completed.increment();
-    }
+  /**
+   * One accepted job is finished with: its future is complete and its callbacks have run, so
+   * close() may return once none is left.
+   */
+  void retire() {
     if (active.decrementAndGet() == 0 && runState != RUNNING) {
       tryTerminate();
     }
@@ -575,6 +576,7 @@ public final class JobServer implements ExecutorService {
     for (Work w : drained) {
       w.job().cancel(false);
       neverRun.add(w.asRunnable());
+      completed();
     }
     for (Lane lane : lanes) {
       lane.backend().cancelRunning();

@@ -62,19 +62,26 @@ final class Lane implements WorkSource {
     return server.queue().isEmpty();
   }
 
-  /** The body has returned: account its time to this backend. */
+  /**
+   * The body has returned: account its time to this backend, before the job completes, so
+   * that whoever sees the job complete sees it counted.
+   */
   void ended(Work w) {
     long now = now();
     w.job().ended(now);
     jobs.increment();
     nanos.add(now - w.job().startedAt());
+    server.completed();
   }
 
+  /** The job has completed and its callbacks have run. */
   void retired(Work w) {
     server.retire();
   }
 
+  /** The job was cancelled while queued: a backend took it and dropped it. */
   void dropped(Work w) {
+    server.completed();
     server.retire();
   }
 

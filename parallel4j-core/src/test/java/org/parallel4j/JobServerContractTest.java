@@ -231,9 +231,10 @@ abstract class JobServerContractTest {
                 return s.limit(20).toList();
               }
             });
-    await().atMost(Duration.ofSeconds(30)).until(() -> pulled.get() == maxInFlight);
-    assertThat(server.stats().active()).isEqualTo(maxInFlight);
-    assertThat(pulled.get()).isEqualTo(maxInFlight); // nothing more while all slots are taken
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> server.stats().active() == maxInFlight); // all slots taken
+    assertThat(pulled.get()).isEqualTo(maxInFlight); // and no input pulled beyond them
     Gates.open(0);
     assertThat(consumer.join()).hasSize(20).doesNotHaveDuplicates();
   }
