@@ -206,6 +206,11 @@ final class ThreadBackend implements Backend {
     private WorkItem awaitWork() {
       synchronized (this) {
         idle = true;
+        // a shutdown or shrink that looked before idle was set sent no wake-up: look again
+        if (stopping || live.get() > target) {
+          idle = false;
+          return null;
+        }
       }
       WorkItem item = null;
       try {

@@ -1,0 +1,88 @@
+package org.parallel4j.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.parallel4j.Job;
+import org.parallel4j.JobServer;
+import org.parallel4j.examples.Primes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Parallel Python's classic example: the sums of the primes below 100000, 100100, ..., 100700,
+ * submitted as eight jobs to a job server with one worker per core, printed in input order,
+ * then the server's stats.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs Parallel Python's sum_primes example: 8 jobs on a job server, results in input"
+          + " order, then the stats table."
+    })
+final class DemoCommand implements Callable<Integer> {
+  /** The engines the demo can run on. */
+  enum Engine {
+    threads,
+    virtual
+  }
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--engine",
+      defaultValue = "threads",
+      description = "threads or virtual (default: ${DEFAULT-VALUE})")
+  Engine engine;
+
+  @Option(
+      names = "--workers",
+      description = "workers for the threads engine (default: one per core)")
+  Integer workers;
+
+  @Option(
+      names = "--jobs",
+      defaultValue = "8",
+      description = "how many inputs, from 100000 in steps of 100 (default: ${DEFAULT-VALUE})")
+  int jobs;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    int cores = Runtime.getRuntime().availableProcessors();
+    int n = workers != null ? workers : cores;
+    if (n <= 0) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--workers: " + n + " (expected: > 0)");
+    }
+    if (jobs <= 0) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--jobs: " + jobs + " (expected: > 0)");
+    }
+    try (JobServer server =
+        engine == Engine.virtual ? JobServer.virtualThreads() : JobServer.threads(n)) {
+      out.printf(
+          "Starting parallel4j with %s workers on %s (%d cores)%n",
+          engine == Engine.virtual ? "virtual-thread" : Integer.toString(n), engine, cores);
+      long t0 = System.nanoTime();
+      List<Long> inputs = new ArrayList<>();
+      List<Job<Long>> results = new ArrayList<>();
+      for (int i = 0; i < jobs; i++) {
+        long input = 100_000L + 100L * i;
+        inputs.add(input);
+        results.add(server.submit(Primes::sumBelow, input)); // pp: job_server.submit(...)
+      }
+      for (int i = 0; i < jobs; i++) {
+        out.printf("Sum of primes below %d is %d%n", inputs.get(i), results.get(i).join());
+      }
+      out.printf("Time elapsed: %.3f s%n", (System.nanoTime() - t0) / 1e9);
+      out.print(server.stats()); // pp: job_server.print_stats()
+      out.flush();
+    }
+    return 0;
+  }
+}

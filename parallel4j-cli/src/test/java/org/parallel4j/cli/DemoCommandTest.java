@@ -1,0 +1,55 @@
+package org.parallel4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class DemoCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cmd = new CommandLine(new Main());
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    return cmd.execute(args);
+  }
+
+  @Test
+  void demoPrintsParallelPythonsSumsInInputOrderThenStats() {
+    assertThat(run("demo", "--workers", "2")).isZero();
+    List<String> lines = out.toString().lines().toList();
+    List<String> sums =
+        lines.stream().filter(l -> l.startsWith("Sum of primes below")).toList();
+    assertThat(sums).hasSize(8);
+    assertThat(sums.get(0)).isEqualTo("Sum of primes below 100000 is 454396537");
+    for (int i = 0; i < 8; i++) {
+      long input = 100_000L + 100L * i;
+      assertThat(sums.get(i))
+          .isEqualTo(
+              "Sum of primes below " + input + " is "
+                  + org.parallel4j.examples.Primes.sumBelow(input));
+    }
+    assertThat(out.toString())
+        .contains("Job execution statistics of", "threads", "completed=8")
+        .containsPattern("threads\\s+2\\s+8\\s+100.00");
+  }
+
+  @Test
+  void demoRunsOnVirtualThreads() {
+    assertThat(run("demo", "--engine", "virtual", "--jobs", "2")).isZero();
+    assertThat(out.toString()).contains("Sum of primes below 100100 is", "virtual");
+  }
+
+  @Test
+  void badOptionsAreNamed() {
+    assertThat(run("demo", "--workers", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--workers: 0 (expected: > 0)");
+    assertThat(run("demo", "--engine", "gpu")).isEqualTo(2);
+    assertThat(err.toString()).contains("--engine", "gpu");
+  }
+}
