@@ -50,12 +50,15 @@ public class Job<R> extends CompletableFuture<R> {
   private final long id;
   private final long submittedAt;
   private volatile int state;
-  private Runnable canceller; // written before RUNNING is published, read after it is seen
-  private volatile String backend;
-  private volatile String worker;
-  private volatile int attempts;
-  private volatile long startedAt;
-  private volatile long endedAt;
+  // Written by the one worker that holds the job, before the CAS to RUNNING (canceller, names,
+  // attempts, startedAt) or before the future completes (endedAt), which publish them; a
+  // reader that sees the job running or done sees them. Reads while the job runs are diagnostic.
+  private Runnable canceller;
+  private String backend;
+  private String worker;
+  private int attempts;
+  private long startedAt;
+  private long endedAt;
 
   Job(JobServer server, long id, long submittedAt) {
     this.server = server;
@@ -73,29 +76,41 @@ public class Job<R> extends CompletableFuture<R> {
    * threads/parallel4j-1-worker-2}); {@code null} while it has not started.
    */
   public String ranOn() {
+    if (state == NEW && !isDone()) {
+      return null;
+    }
     String w = worker;
     return w == null ? null : backend + "/" + w;
   }
 
   /** How many times the job was started: 1 unless a worker failed and the job was retried. */
   public int attempts() {
+    acquire();
     return attempts;
   }
 
   /** The time between submission and the start of the last attempt, or until now. */
   public Duration queuedTime() {
+    acquire();
     long start = startedAt;
     return Duration.ofNanos((start != 0 ? start : server.ticker().read()) - submittedAt);
   }
 
   /** The time the last attempt has run, {@link Duration#ZERO} if it has not started. */
   public Duration runTime() {
+    acquire();
     long start = startedAt;
     if (start == 0) {
       return Duration.ZERO;
     }
     long end = endedAt;
     return Duration.ofNanos((end != 0 ? end : server.ticker().read()) - start);
+  }
+
+  /** Volatile reads of the state and the result: see the fields published with them. */
+  private void acquire() {
+    int unused = state; // sees what was written before RUNNING
+    isDone(); // sees what was written before completion
   }
 
   /** The job server that runs this job. */

@@ -72,11 +72,18 @@ import org.parallel4j.spi.Backend;
  * <h2>Implementation</h2>
  * <b>Scheduling.</b> One FIFO queue per server; each {@link Backend} pulls from it through its
  * own {@link Lane} whenever it has a free worker, which balances load by capacity with no
- * central dispatcher. <b>Accounting.</b> {@code active} counts jobs accepted and not yet ended;
- * every accepted job ends exactly once (it runs, it is dropped as cancelled, or shutdownNow
- * drains it), and the server terminates when it reaches zero after shutdown. A submitter
- * increments it before it re-reads the run state, and shutdown writes the state before it reads
- * the count, so a job is either rejected or waited for, never lost.
+ * central dispatcher. A backend with an idle slot (a new worker below its limit) may take a new
+ * job directly, as {@code ThreadPoolExecutor} hands a first task to a new worker, so that
+ * virtual threads run one job each with no queue in between.
+ *
+ * <p><b>Accounting.</b> Every job takes an id, in order, and every job ends exactly once (it
+ * runs, is dropped as cancelled, is drained by shutdownNow, or is rejected): {@code retired}
+ * counts those ends, so {@code ids - retired} jobs are active and, off the hot path, no counter
+ * is shared between submitters and workers. The server terminates once the two are equal after
+ * shutdown: a submitter takes its id before it re-reads the run state, and shutdown writes the
+ * state before it compares, so a job is either rejected or waited for, never lost. Reading
+ * {@code retired} before {@code ids} keeps the comparison safe while both move, as retired never
+ * exceeds ids.
  */
 public final class JobServer implements ExecutorService {
   private static final System.Logger LOG = System.getLogger(JobServer.class.getName());
@@ -92,8 +99,8 @@ public final class JobServer implements ExecutorService {
   private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
   private final List<Lane> lanes;
   private final AtomicLong ids = new AtomicLong();
-  private final AtomicLong active = new AtomicLong();
-  private final LongAdder completed = new LongAdder();
+  private final LongAdder retired = new LongAdder();
+  private final LongAdder dropped = new LongAdder();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicInteger terminating = new AtomicInteger();
   private volatile int runState = RUNNING;
@@ -222,10 +229,14 @@ public final class JobServer implements ExecutorService {
   }
 
   private void accept(Work work) {
-    active.incrementAndGet();
-    if (runState != RUNNING) { // re-read after the increment: see "Accounting" above
+    if (runState != RUNNING) { // after the id was taken: see "Accounting" above
       retire();
       throw new RejectedExecutionException(snapshot("job server is shut down"));
+    }
+    for (Lane lane : lanes) {
+      if (lane.offer(work)) {
+        return;
+      }
     }
     queue.add(work);
     for (Lane lane : lanes) {
@@ -233,17 +244,37 @@ public final class JobServer implements ExecutorService {
     }
   }
 
-  /** One accepted job has ended: counted before its future completes. */
-  void completed() {
-    completed.increment();
+  /** A job ended without running (cancelled while queued, or drained): count it. */
+  void dropped() {
+    dropped.increment();
   }
 
   /**
-   * One accepted job is finished with: its future is complete and its callbacks have run, so
-   * close() may return once none is left.
+   * One job is finished with: its future is complete and its callbacks have run, so close() may
+   * return once none is left.
    */
   void retire() {
-    if (active.decrementAndGet() == 0 && runState != RUNNING) {
+    retired.increment();
+    if (runState != RUNNING) {
+      checkTermination();
+    }
+  }
+
+  private long active() {
+    long r = retired.sum(); // first: see "Accounting"
+    return ids.get() - r;
+  }
+
+  private long completed() {
+    long n = dropped.sum();
+    for (Lane lane : lanes) {
+      n += lane.jobs();
+    }
+    return n;
+  }
+
+  private void checkTermination() {
+    if (active() == 0) {
       tryTerminate();
     }
   }
@@ -508,6 +539,9 @@ public final class JobServer implements ExecutorService {
   /**
    * Changes the number of local workers at run time: Parallel Python's {@code set_ncpus}.
    * Growing starts workers for queued jobs at once; shrinking lets running jobs finish.
+   *
+   * @throws IllegalStateException on a server made by {@link #virtualThreads()}, which has no
+   *     limit to change (use {@code builder().virtualThreads(n)} for one that does)
    */
   public void setWorkers(int workers) {
     checkPositive("workers", workers);
@@ -544,9 +578,9 @@ public final class JobServer implements ExecutorService {
         name,
         Duration.ofNanos(ticker.read() - startedAt),
         workers(),
-        active.get(),
+        active(),
         queue.size(),
-        completed.sum(),
+        completed(),
         rows);
   }
 
@@ -576,7 +610,7 @@ public final class JobServer implements ExecutorService {
     for (Work w : drained) {
       w.job().cancel(false);
       neverRun.add(w.asRunnable());
-      completed();
+      dropped();
     }
     for (Lane lane : lanes) {
       lane.backend().cancelRunning();
@@ -593,9 +627,7 @@ public final class JobServer implements ExecutorService {
         runState = state;
       }
     }
-    if (active.get() == 0) {
-      tryTerminate();
-    }
+    checkTermination();
   }
 
   private void tryTerminate() {
@@ -707,7 +739,7 @@ public final class JobServer implements ExecutorService {
   String snapshot(String what) {
     return String.format(
         "%s: %s (workers=%s, active=%d, queued=%d, completed=%d)",
-        name, what, Stats.workers(workers()), active.get(), queue.size(), completed.sum());
+        name, what, Stats.workers(workers()), active(), queue.size(), completed());
   }
 
   private String runStateName() {

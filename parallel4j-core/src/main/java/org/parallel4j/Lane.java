@@ -66,12 +66,10 @@ final class Lane implements WorkSource {
    * The body has returned: account its time to this backend, before the job completes, so
    * that whoever sees the job complete sees it counted.
    */
-  void ended(Work w) {
-    long now = now();
+  void ended(Work w, long now) {
     w.job().ended(now);
     jobs.increment();
     nanos.add(now - w.job().startedAt());
-    server.completed();
   }
 
   /** The job has completed and its callbacks have run. */
@@ -81,8 +79,18 @@ final class Lane implements WorkSource {
 
   /** The job was cancelled while queued: a backend took it and dropped it. */
   void dropped(Work w) {
-    server.completed();
+    server.dropped();
     server.retire();
+  }
+
+  /** Offers a new job to this backend directly; true if it took it. */
+  boolean offer(Work w) {
+    w.lane = this;
+    if (backend.offer(w)) {
+      return true;
+    }
+    w.lane = null;
+    return false;
   }
 
   long jobs() {

@@ -1,9 +1,13 @@
 package org.parallel4j;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.parallel4j.spi.Backend;
 import org.parallel4j.spi.WorkItem;
 import org.parallel4j.spi.WorkSource;
@@ -13,37 +17,68 @@ import org.parallel4j.spi.WorkSource;
  * ({@code virtual}).
  *
  * <h2>Implementation</h2>
- * <b>Workers.</b> A worker is started on demand, when work is queued and fewer than the target
- * number are alive (like a {@code ThreadPoolExecutor} growing to its core size). A persistent
- * worker (platform threads) then waits on the queue for more; an elastic one (virtual threads)
- * exits as soon as the queue is empty, so a virtual-thread server holds no threads while idle.
+ * <b>Workers.</b> A worker is started on demand, when a job arrives and fewer than the target
+ * number are alive, and takes that job as its first (as a {@code ThreadPoolExecutor} grows to
+ * its core size). A persistent worker (platform threads) then waits on the queue for more; an
+ * elastic one (virtual threads) takes queued jobs while there are any and then exits, so a
+ * virtual-thread server holds no threads while idle.
+ *
+ * <p><b>Unbounded.</b> A virtual-thread backend with no limit gives every job a thread of its
+ * own at submit, like {@code Executors.newVirtualThreadPerTaskExecutor()}: the queue stays empty
+ * and no live-worker count is kept, since a counter shared by every submit and every exit was
+ * the largest cost on that path. Its worker count therefore cannot be changed.
+ *
+ * <p><b>Registry.</b> Live workers are kept in a set striped by a random hash, for {@code
+ * cancelRunning}, wake-ups and termination; one set per stripe keeps the set's own counters
+ * from becoming the point every thread contends on.
  *
  * <p><b>Shrinking.</b> {@link #setWorkers} lowers the target; each worker checks it between jobs
  * and retires while too many are alive, so a running job is never interrupted. A worker idle in
  * {@code take()} is woken by an interrupt, sent under the worker's lock only while it is idle,
- * and cleared under that lock when it picks up work, so the wake-up never reaches a job.
+ * and cleared under that lock when it picks up work, so the wake-up never reaches a job; a
+ * worker also re-checks under that lock before it waits, so no wake-up is lost.
  *
  * <p><b>Stopping.</b> {@link #shutdown} is called when no work is left: workers are woken, see
  * the stop flag and exit; the last one to exit reports termination.
  */
 final class ThreadBackend implements Backend {
+  private static final VarHandle CURRENT;
+  private static final int STRIPES = 16;
+
+  static {
+    try {
+      CURRENT =
+          MethodHandles.lookup().findVarHandle(ThreadBackend.Worker.class, "current", Work.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final String name;
   private final String threadPrefix;
   private final boolean virtual;
-  private final AtomicInteger live = new AtomicInteger();
-  private final AtomicInteger busy = new AtomicInteger();
+  private final boolean unbounded;
+  private final AtomicInteger live = new AtomicInteger(); // unused when unbounded
   private final AtomicInteger serial = new AtomicInteger();
-  private final Set<Worker> workers = ConcurrentHashMap.newKeySet();
+  private final Set<Worker>[] registry;
+  private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
   private volatile int target;
   private volatile boolean stopping;
-  private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
   private WorkSource source;
+  private Lane lane;
 
+  @SuppressWarnings("unchecked")
   ThreadBackend(String serverName, boolean virtual, int workers) {
     this.name = virtual ? "virtual" : "threads";
-    this.threadPrefix = serverName + (virtual ? "-virtual-" : "-worker-");
+    // virtual threads, one per job, share one name: numbering them costs more than a tiny job
+    this.threadPrefix = serverName + (virtual ? "-virtual" : "-worker-");
     this.virtual = virtual;
+    this.unbounded = virtual && workers == Integer.MAX_VALUE;
     this.target = workers;
+    this.registry = (Set<Worker>[]) new Set<?>[STRIPES];
+    for (int i = 0; i < STRIPES; i++) {
+      registry[i] = ConcurrentHashMap.newKeySet();
+    }
   }
 
   @Override
@@ -54,17 +89,33 @@ final class ThreadBackend implements Backend {
   @Override
   public void start(WorkSource source) {
     this.source = source;
+    this.lane = (Lane) source;
+  }
+
+  @Override
+  public boolean offer(WorkItem item) {
+    return reserveWorker() && spawn((Work) item);
   }
 
   @Override
   public void workAvailable() {
+    if (reserveWorker()) {
+      spawn(null);
+    }
+  }
+
+  /** Counts one more live worker if fewer than the target are alive. */
+  private boolean reserveWorker() {
+    if (unbounded) {
+      return !stopping;
+    }
     int n;
     while ((n = live.get()) < target && !stopping) {
       if (live.compareAndSet(n, n + 1)) {
-        spawn();
-        return;
+        return true;
       }
     }
+    return false;
   }
 
   @Override
@@ -74,14 +125,17 @@ final class ThreadBackend implements Backend {
 
   @Override
   public void setWorkers(int n) {
+    if (unbounded) {
+      throw new IllegalStateException(
+          "workers: a virtual-thread server without a limit runs every job at once and has no"
+              + " worker count to change (create it with virtualThreads(n) to set one)");
+    }
     int old = target;
     target = n;
     if (n < old) {
-      for (Worker w : workers) {
-        w.wakeIfIdle();
-      }
-    } else if (!source.isEmpty()) {
-      for (int i = old; i < n && !source.isEmpty() && live.get() < target; i++) {
+      forEachWorker(Worker::wakeIfIdle);
+    } else {
+      for (int i = old; i < n && !source.isEmpty(); i++) {
         workAvailable();
       }
     }
@@ -89,29 +143,53 @@ final class ThreadBackend implements Backend {
 
   @Override
   public int busy() {
-    return busy.get();
+    AtomicInteger n = new AtomicInteger();
+    forEachWorker(
+        w -> {
+          if (w.current() != null) {
+            n.incrementAndGet();
+          }
+        });
+    return n.get();
   }
 
   @Override
   public void cancelRunning() {
-    for (Worker w : workers) {
-      Work current = w.current;
-      if (current != null) {
-        current.job().cancel(true);
-      }
-    }
+    forEachWorker(
+        w -> {
+          Work current = w.current();
+          if (current != null) {
+            current.job().cancel(true);
+          }
+        });
   }
 
   @Override
   public void shutdown(Runnable onTerminated) {
     this.onTerminated.set(onTerminated);
     stopping = true;
-    for (Worker w : workers) {
-      w.wakeIfIdle();
-    }
-    if (live.get() == 0) {
+    forEachWorker(Worker::wakeIfIdle);
+    if (noneAlive()) {
       terminated();
     }
+  }
+
+  private void forEachWorker(Consumer<Worker> action) {
+    for (Set<Worker> stripe : registry) {
+      stripe.forEach(action);
+    }
+  }
+
+  private boolean noneAlive() {
+    if (!unbounded) {
+      return live.get() == 0;
+    }
+    for (Set<Worker> stripe : registry) {
+      if (!stripe.isEmpty()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void terminated() {
@@ -121,20 +199,26 @@ final class ThreadBackend implements Backend {
     }
   }
 
-  private void spawn() {
-    Worker w = new Worker();
-    String threadName = threadPrefix + serial.incrementAndGet();
+  private boolean spawn(Work first) {
+    Worker w = new Worker(first);
     Thread t =
         virtual
-            ? Thread.ofVirtual().name(threadName).unstarted(w)
-            : Thread.ofPlatform().name(threadName).daemon(true).unstarted(w);
+            ? Thread.ofVirtual().name(threadPrefix).unstarted(w)
+            : Thread.ofPlatform()
+                .name(threadPrefix + serial.incrementAndGet())
+                .daemon(true)
+                .unstarted(w);
     w.thread = t;
-    workers.add(w);
+    registry[w.hash & (STRIPES - 1)].add(w);
     t.start();
+    return true;
   }
 
   /** Retires the calling worker if more are alive than wanted: true if it must exit. */
   private boolean retireIfSurplus() {
+    if (unbounded) {
+      return false;
+    }
     int n;
     while ((n = live.get()) > target || stopping) {
       if (live.compareAndSet(n, n - 1)) {
@@ -144,8 +228,11 @@ final class ThreadBackend implements Backend {
     return false;
   }
 
-  /** An elastic worker found the queue empty: exit unless work arrived meanwhile. */
+  /** An elastic worker found the queue empty: true if it must exit. */
   private boolean exitWhenEmpty() {
+    if (unbounded) {
+      return true; // every job was handed to a thread of its own: nothing is ever queued
+    }
     live.decrementAndGet();
     // recheck: a submitter that saw us alive did not start a worker for its item
     if (source.isEmpty() || stopping) {
@@ -161,42 +248,62 @@ final class ThreadBackend implements Backend {
   }
 
   private final class Worker implements Runnable {
-    Thread thread;
-    volatile Work current;
+    private final int hash = ThreadLocalRandom.current().nextInt();
+    private Work first;
+    private Work current; // written by the worker with release, read by others with acquire
     private boolean idle; // guarded by this
+    Thread thread;
+
+    Worker(Work first) {
+      this.first = first;
+    }
+
+    Work current() {
+      return (Work) CURRENT.getAcquire(this);
+    }
+
+    /** A random hash: cheaper than an identity hash for a set that sees one worker per job. */
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return this == o;
+    }
 
     @Override
     public void run() {
       Runnable interrupter = thread::interrupt;
       String workerName = thread.getName();
       try {
+        long now = lane.now();
+        Work item = first;
+        first = null;
         while (true) {
-          WorkItem item;
-          if (virtual) {
-            item = source.poll();
-            if (item == null) {
+          if (item != null) {
+            now = run(item, workerName, interrupter, now);
+          }
+          if (retireIfSurplus()) {
+            return;
+          }
+          // no wait: the clock read as the last job ended is this job's start
+          item = (Work) source.poll();
+          if (item == null) {
+            if (virtual) {
               if (exitWhenEmpty()) {
                 return;
               }
-              continue;
+            } else {
+              item = (Work) awaitWork();
+              now = lane.now();
             }
-          } else {
-            if (retireIfSurplus()) {
-              return;
-            }
-            item = awaitWork();
-            if (item == null) {
-              continue;
-            }
-          }
-          run((Work) item, workerName, interrupter);
-          if (virtual && retireIfSurplus()) {
-            return;
           }
         }
       } finally {
-        workers.remove(this);
-        if (stopping && live.get() == 0) {
+        registry[hash & (STRIPES - 1)].remove(this);
+        if (stopping && noneAlive()) {
           terminated();
         }
       }
@@ -231,29 +338,34 @@ final class ThreadBackend implements Backend {
       }
     }
 
-    private void run(Work item, String workerName, Runnable interrupter) {
-      if (!item.begin(workerName, interrupter)) {
-        return;
+    /** Runs one job that started at {@code start}; returns the time it ended. */
+    private long run(Work item, String workerName, Runnable interrupter, long start) {
+      if (!item.beginAt(workerName, interrupter, start)) {
+        return start;
       }
-      current = item;
-      busy.incrementAndGet();
+      CURRENT.setRelease(this, item);
       Object result;
+      Throwable failure = null;
       try {
         result = item.runHere();
       } catch (Throwable t) {
-        end();
-        item.fail(t);
-        Thread.interrupted();
-        return;
+        result = null;
+        failure = t;
       }
-      end();
-      item.complete(result);
-      Thread.interrupted(); // a cancel's interrupt ends with its job
-    }
-
-    private void end() {
-      busy.decrementAndGet();
-      current = null;
+      CURRENT.setRelease(this, null);
+      long now = lane.now();
+      if (failure == null) {
+        item.completeAt(result, now);
+      } else {
+        item.failAt(failure, now);
+      }
+      // a cancel's interrupt ends with its job: the job's state machine lets no interrupt in
+      // once it has finished running, so a plain check first is safe, and spares a virtual
+      // thread the lock that clearing takes
+      if (thread.isInterrupted()) {
+        Thread.interrupted();
+      }
+      return now;
     }
   }
 }

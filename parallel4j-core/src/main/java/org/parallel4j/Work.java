@@ -44,7 +44,12 @@ final class Work implements WorkItem {
 
   @Override
   public boolean begin(String worker, Runnable canceller) {
-    if (job.begin(lane.backendName(), worker, canceller, lane.now())) {
+    return beginAt(worker, canceller, lane.now());
+  }
+
+  /** As {@link #begin}, with the start time already read by the caller. */
+  boolean beginAt(String worker, Runnable canceller, long now) {
+    if (job.begin(lane.backendName(), worker, canceller, now)) {
       return true;
     }
     lane.dropped(this);
@@ -61,16 +66,26 @@ final class Work implements WorkItem {
 
   @Override
   public void complete(Object result) {
-    job.finishRunning();
-    lane.ended(this);
-    job.complete(result);
-    lane.retired(this);
+    completeAt(result, lane.now());
   }
 
   @Override
   public void fail(Throwable error) {
+    failAt(error, lane.now());
+  }
+
+  /** As {@link #complete}, with the end time already read by the caller. */
+  void completeAt(Object result, long now) {
     job.finishRunning();
-    lane.ended(this);
+    lane.ended(this, now);
+    job.complete(result);
+    lane.retired(this);
+  }
+
+  /** As {@link #fail}, with the end time already read by the caller. */
+  void failAt(Throwable error, long now) {
+    job.finishRunning();
+    lane.ended(this, now);
     job.completeExceptionally(error);
     lane.retired(this);
   }

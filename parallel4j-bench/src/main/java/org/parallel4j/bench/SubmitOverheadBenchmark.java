@@ -72,6 +72,8 @@ public class SubmitOverheadBenchmark {
               new ThreadPoolExecutor(
                   workers, workers, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
       case "p4j-threads" -> p4j = JobServer.threads(workers);
+      case "p4j-threads-noclock" -> // diagnostic: the cost of the job timings' clock reads
+          p4j = JobServer.builder().threads(workers).ticker(() -> 0L).build();
       case "jdk-virtual" -> jdk = Executors.newVirtualThreadPerTaskExecutor();
       case "p4j-virtual" -> p4j = JobServer.virtualThreads();
       default -> throw new IllegalArgumentException("executor: " + executor);

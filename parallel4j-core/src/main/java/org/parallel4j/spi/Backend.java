@@ -18,6 +18,18 @@ public interface Backend {
   void start(WorkSource source);
 
   /**
+   * Offers a new item directly, before it is queued: a backend with an idle slot (say, room for
+   * one more worker) may take it and start it at once. Called on the submitting thread, so it
+   * must be cheap; the default takes nothing.
+   *
+   * @return whether the backend took the item; if so it must end it as if it had taken it from
+   *     its source
+   */
+  default boolean offer(WorkItem item) {
+    return false;
+  }
+
+  /**
    * Work was queued. Called on the submitting thread after each submission, so it must be
    * cheap; a backend that starts workers on demand starts one here.
    */
