@@ -4,6 +4,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,13 +28,13 @@ import org.parallel4j.spi.WorkSource;
  * virtual-thread server holds no threads while idle.
  *
  * <p><b>Unbounded.</b> A virtual-thread backend with no limit gives every job a thread of its
- * own at submit, like {@code Executors.newVirtualThreadPerTaskExecutor()}: the queue stays empty
- * and no live-worker count is kept, since a counter shared by every submit and every exit was
- * the largest cost on that path. Its worker count therefore cannot be changed.
+ * own at submit, started by a JDK thread-per-task executor: the queue stays empty, and neither a
+ * live-worker count nor a registry of ours is kept, since the executor already tracks its
+ * threads (to interrupt them, and to tell when all have ended) and a second count shared by
+ * every submit and every exit cost more than the job. Its worker count cannot be changed.
  *
- * <p><b>Registry.</b> Live workers are kept in a set striped by a random hash, for {@code
- * cancelRunning}, wake-ups and termination; one set per stripe keeps the set's own counters
- * from becoming the point every thread contends on.
+ * <p><b>Registry.</b> Otherwise live workers are kept in a set striped by a random hash, for
+ * {@code cancelRunning}, wake-ups and termination.
  *
  * <p><b>Shrinking.</b> {@link #setWorkers} lowers the target; each worker checks it between jobs
  * and retires while too many are alive, so a running job is never interrupted. A worker idle in
@@ -61,6 +65,8 @@ final class ThreadBackend implements Backend {
   private final AtomicInteger live = new AtomicInteger(); // unused when unbounded
   private final AtomicInteger serial = new AtomicInteger();
   private final Set<Worker>[] registry;
+  private final ExecutorService perJob; // unbounded only: starts and tracks one thread per job
+  private volatile boolean cancelAll; // unbounded only: set by cancelRunning
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
   private volatile int target;
   private volatile boolean stopping;
@@ -75,6 +81,8 @@ final class ThreadBackend implements Backend {
     this.virtual = virtual;
     this.unbounded = virtual && workers == Integer.MAX_VALUE;
     this.target = workers;
+    this.perJob =
+        unbounded ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(threadPrefix).factory()) : null;
     this.registry = (Set<Worker>[]) new Set<?>[STRIPES];
     for (int i = 0; i < STRIPES; i++) {
       registry[i] = ConcurrentHashMap.newKeySet();
@@ -155,6 +163,11 @@ final class ThreadBackend implements Backend {
 
   @Override
   public void cancelRunning() {
+    if (unbounded) {
+      cancelAll = true; // each job still running completes cancelled, whatever it returns
+      perJob.shutdownNow(); // interrupts every thread it started
+      return;
+    }
     forEachWorker(
         w -> {
           Work current = w.current();
@@ -168,6 +181,28 @@ final class ThreadBackend implements Backend {
   public void shutdown(Runnable onTerminated) {
     this.onTerminated.set(onTerminated);
     stopping = true;
+    if (unbounded) {
+      perJob.shutdown();
+      Thread.ofVirtual()
+          .name(threadPrefix + "-reaper")
+          .start(
+              () -> {
+                boolean interrupted = false;
+                while (true) {
+                  try {
+                    perJob.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+                    break;
+                  } catch (InterruptedException e) {
+                    interrupted = true;
+                  }
+                }
+                terminated();
+                if (interrupted) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      return;
+    }
     forEachWorker(Worker::wakeIfIdle);
     if (noneAlive()) {
       terminated();
@@ -181,15 +216,7 @@ final class ThreadBackend implements Backend {
   }
 
   private boolean noneAlive() {
-    if (!unbounded) {
-      return live.get() == 0;
-    }
-    for (Set<Worker> stripe : registry) {
-      if (!stripe.isEmpty()) {
-        return false;
-      }
-    }
-    return true;
+    return live.get() == 0;
   }
 
   private void terminated() {
@@ -201,6 +228,15 @@ final class ThreadBackend implements Backend {
 
   private boolean spawn(Work first) {
     Worker w = new Worker(first);
+    if (unbounded) {
+      try {
+        perJob.execute(w);
+      } catch (RejectedExecutionException e) { // shutdownNow raced this submit: cancel the job
+        first.job().cancel(false);
+        first.lane.dropped(first);
+      }
+      return true;
+    }
     Thread t =
         virtual
             ? Thread.ofVirtual().name(threadPrefix).unstarted(w)
@@ -216,9 +252,6 @@ final class ThreadBackend implements Backend {
 
   /** Retires the calling worker if more are alive than wanted: true if it must exit. */
   private boolean retireIfSurplus() {
-    if (unbounded) {
-      return false;
-    }
     int n;
     while ((n = live.get()) > target || stopping) {
       if (live.compareAndSet(n, n - 1)) {
@@ -230,9 +263,6 @@ final class ThreadBackend implements Backend {
 
   /** An elastic worker found the queue empty: true if it must exit. */
   private boolean exitWhenEmpty() {
-    if (unbounded) {
-      return true; // every job was handed to a thread of its own: nothing is ever queued
-    }
     live.decrementAndGet();
     // recheck: a submitter that saw us alive did not start a worker for its item
     if (source.isEmpty() || stopping) {
@@ -275,6 +305,11 @@ final class ThreadBackend implements Backend {
 
     @Override
     public void run() {
+      if (unbounded) {
+        thread = Thread.currentThread();
+        runUnbounded();
+        return;
+      }
       Runnable interrupter = thread::interrupt;
       String workerName = thread.getName();
       try {
@@ -307,6 +342,13 @@ final class ThreadBackend implements Backend {
           terminated();
         }
       }
+    }
+
+    /** The one job of a thread of its own. */
+    private void runUnbounded() {
+      Work item = first;
+      first = null;
+      run(item, thread.getName(), thread::interrupt, lane.now());
     }
 
     /** Waits for work; null when woken to re-check the target or the stop flag. */
@@ -354,6 +396,9 @@ final class ThreadBackend implements Backend {
       }
       CURRENT.setRelease(this, null);
       long now = lane.now();
+      if (cancelAll) {
+        item.job().cancel(false);
+      }
       if (failure == null) {
         item.completeAt(result, now);
       } else {
