@@ -18,6 +18,11 @@ import java.util.function.LongConsumer;
  *
  * {@snippet lang = java :
  * Parallel.forRange(0, size, i -> out[i] = inp[i] * inp[i]);   // for i in prange(size)
+ * Parallel.forChunks(0, size, (lo, hi) -> {                     // the same, for hot loops
+ *   for (int i = lo; i < hi; i++) {
+ *     out[i] = inp[i] * inp[i];
+ *   }
+ * });
  * double total = Parallel.loop()
  *     .schedule(Schedule.dynamic(1024))
  *     .sumDouble(0, size, i -> inp[i]);
@@ -75,6 +80,28 @@ public final class Parallel {
   /** Runs {@code body(i)} for every {@code i} in {@code [from, to)}, for ranges of any size. */
   public static void forRangeLong(long from, long to, LongConsumer body) {
     DEFAULTS.forRangeLong(from, to, body);
+  }
+
+  /**
+   * Runs {@code body(lo, hi)} over disjoint chunks that cover {@code [from, to)}, with the
+   * default options; the body loops over its chunk itself. See {@link Loop#forChunks}.
+   */
+  public static void forChunks(int from, int to, IntRangeBody body) {
+    DEFAULTS.forChunks(from, to, body);
+  }
+
+  /** A loop body over one chunk {@code [lo, hi)} of an {@code int} range. */
+  @FunctionalInterface
+  public interface IntRangeBody {
+    /** Runs the iterations {@code lo} (inclusive) to {@code hi} (exclusive). */
+    void accept(int lo, int hi);
+  }
+
+  /** A loop body over one chunk {@code [lo, hi)} of a {@code long} range. */
+  @FunctionalInterface
+  public interface LongRangeBody {
+    /** Runs the iterations {@code lo} (inclusive) to {@code hi} (exclusive). */
+    void accept(long lo, long hi);
   }
 
   /**
@@ -142,6 +169,28 @@ public final class Parallel {
               body.accept(i);
             }
           });
+    }
+
+    /**
+     * Runs {@code body(lo, hi)} over disjoint chunks that together cover {@code [from, to)}, as
+     * the schedule divides them; the body writes the inner loop itself.
+     *
+     * <p>Prefer it for hot loops. {@link #forRange(int, int, IntConsumer)} calls its body once
+     * per index from one call site inside parallel4j, shared by every loop in the JVM: once
+     * several different bodies have run there, the JIT can no longer inline the body, and
+     * each iteration pays a virtual call (a memory-bound loop measured 4x slower here; see
+     * docs/benchmarks.md). Here the inner loop is the caller's own code, compiled for that
+     * body alone, as in a hand-written fork/join task.
+     */
+    public void forChunks(int from, int to, IntRangeBody body) {
+      java.util.Objects.requireNonNull(body, "body");
+      run(from, to, (lo, hi, slot) -> body.accept((int) lo, (int) hi));
+    }
+
+    /** As {@link #forChunks(int, int, IntRangeBody)}, for ranges of any size. */
+    public void forChunksLong(long from, long to, LongRangeBody body) {
+      java.util.Objects.requireNonNull(body, "body");
+      run(from, to, (lo, hi, slot) -> body.accept(lo, hi));
     }
 
     // ---- sums -------------------------------------------------------------------------------

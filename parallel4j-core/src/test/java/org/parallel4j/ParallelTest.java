@@ -61,6 +61,30 @@ class ParallelTest {
     }
   }
 
+  @Property(tries = 200)
+  void chunksAreDisjointAndCoverTheRange(
+      @ForAll("starts") int start,
+      @ForAll @IntRange(min = 0, max = 3000) int size,
+      @ForAll("schedules") Schedule schedule,
+      @ForAll @IntRange(min = 1, max = 6) int threads) {
+    int from = start;
+    int to = (int) Math.min(Integer.MAX_VALUE, (long) start + size);
+    AtomicIntegerArray visits = new AtomicIntegerArray(to - from);
+    Parallel.loop().threads(threads).schedule(schedule).forChunks(from, to, (lo, hi) -> {
+      assertThat(lo).isLessThan(hi);
+      for (int i = lo; i < hi; i++) {
+        visits.incrementAndGet(i - from);
+      }
+    });
+    for (int k = 0; k < to - from; k++) {
+      assertThat(visits.get(k)).as("index %d", from + k).isEqualTo(1);
+    }
+    AtomicLong covered = new AtomicLong();
+    Parallel.loop().threads(threads).schedule(schedule)
+        .forChunksLong(Long.MAX_VALUE - size, Long.MAX_VALUE, (lo, hi) -> covered.addAndGet(hi - lo));
+    assertThat(covered.get()).isEqualTo(size);
+  }
+
   @Property(tries = 300)
   void reductionsEqualTheSerialLoop(
       @ForAll("starts") int start,

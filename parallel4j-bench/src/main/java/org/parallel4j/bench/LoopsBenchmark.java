@@ -38,7 +38,8 @@ import org.parallel4j.examples.ParallelLoops;
  * RecursiveAction} splitting to 4 leaves per thread, on a {@code ForkJoinPool(threads)}),
  * {@code static}, {@code dynamic} and {@code guided} ({@code Parallel} with that schedule:
  * {@code dynamic(8192)}, {@code guided(4096)} for squares; {@code dynamic(1)}, {@code guided(1)}
- * rows for irregular), and {@code floor} (squares only).
+ * rows for irregular), {@code chunked} ({@code Parallel.forChunks}, STATIC, the inner loop
+ * written by the caller; squares only) and {@code floor} (squares only).
  *
  * <p>Run: {@code ./build package && java -jar parallel4j-bench/target/benchmarks.jar Loops -rf
  * json -rff loops.json}
@@ -50,7 +51,7 @@ import org.parallel4j.examples.ParallelLoops;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 public class LoopsBenchmark {
-  @Param({"serial", "streams", "forkjoin", "static", "dynamic", "guided", "floor"})
+  @Param({"serial", "streams", "forkjoin", "static", "dynamic", "guided", "chunked", "floor"})
   public String impl;
 
   @Param({"27"})
@@ -76,6 +77,16 @@ public class LoopsBenchmark {
     Parallel.forRange(0, n, i -> in[i] = i * 0.5);
   }
 
+  /** Uses {@code other}'s arrays instead of this state's own (for {@link PairedLoops}). */
+  void shareArrays(LoopsBenchmark other) {
+    int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    loop = Parallel.loop().threads(t);
+    fj = new ForkJoinPool(t);
+    n = other.n;
+    in = other.in;
+    out = other.out;
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() {
     fj.close();
@@ -96,6 +107,11 @@ public class LoopsBenchmark {
       case "static" -> loop.forRange(0, n, i -> b[i] = a[i] * a[i]);
       case "dynamic" -> loop.schedule(Schedule.dynamic(8192)).forRange(0, n, i -> b[i] = a[i] * a[i]);
       case "guided" -> loop.schedule(Schedule.guided(4096)).forRange(0, n, i -> b[i] = a[i] * a[i]);
+      case "chunked" -> loop.forChunks(0, n, (lo, hi) -> {
+        for (int i = lo; i < hi; i++) {
+          b[i] = a[i] * a[i];
+        }
+      });
       case "floor" -> {
         int parts = loop.threads();
         long block = (n + parts - 1L) / parts;
@@ -131,6 +147,7 @@ public class LoopsBenchmark {
       case "static" -> ParallelLoops.mandelbrot(loop, ROWS, MAX_ITERATIONS);
       case "dynamic" -> ParallelLoops.mandelbrot(loop.schedule(Schedule.dynamic(1)), ROWS, MAX_ITERATIONS);
       case "guided" -> ParallelLoops.mandelbrot(loop.schedule(Schedule.guided(1)), ROWS, MAX_ITERATIONS);
+      case "chunked" -> 0; // squares only: the per-row body already loops inside
       case "floor" -> 0; // no bandwidth floor for a compute-bound loop
       default -> throw new IllegalArgumentException("impl: " + impl);
     };

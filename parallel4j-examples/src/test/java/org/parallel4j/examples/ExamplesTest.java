@@ -110,6 +110,31 @@ class ExamplesTest {
   }
 
   @Test
+  void parallelSquaresEqualTheSerialLoop() {
+    double[] inp = IntStream.range(0, 100_003).mapToDouble(i -> i * 0.25 - 7).toArray();
+    double[] out = new double[inp.length];
+    ParallelLoops.squares(inp, out);
+    for (int i = 0; i < inp.length; i++) {
+      assertThat(out[i]).isEqualTo(inp[i] * inp[i]);
+    }
+  }
+
+  @Test
+  void mandelbrotCountsAgreeUnderEverySchedule() {
+    int rows = 96;
+    long serial = 0;
+    for (int r = 0; r < rows; r++) {
+      serial += ParallelLoops.mandelbrotRow(r, rows, 200);
+    }
+    assertThat(serial).isPositive();
+    assertThat(ParallelLoops.compareSchedules(rows, 200, out))
+        .containsOnlyKeys("static", "dynamic(1)", "guided(1)");
+    assertThat(ParallelLoops.mandelbrot(org.parallel4j.Parallel.loop(), rows, 200))
+        .isEqualTo(serial);
+    assertThat(printed()).contains("bounded points: " + serial);
+  }
+
+  @Test
   void ioWaitOverlapsOnlyWhenConcurrent() throws Exception {
     List<Duration> waits = List.of(Duration.ofMillis(30), Duration.ofMillis(20), Duration.ofMillis(10));
     assertThat(IoWait.serial(waits).maxConcurrent()).isEqualTo(1);
