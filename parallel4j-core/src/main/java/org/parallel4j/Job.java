@@ -7,27 +7,28 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * The pending result of one task submitted to a {@link JobServer}: Parallel Python's job
- * object, as a {@link CompletableFuture}.
+ * The pending result of one task submitted to a {@link JobServer}: Parallel Python's job object, as
+ * a {@link CompletableFuture}.
  *
- * <p>Beyond the future it carries an {@linkplain #id() id}, {@linkplain #ranOn() where it ran},
- * the number of {@linkplain #attempts() attempts} and how long it {@linkplain #queuedTime()
- * queued} and {@linkplain #runTime() ran}. {@link #get()} returns the result or throws an
- * {@code ExecutionException} whose cause is the task's own exception.
+ * <p>Beyond the future it carries an {@linkplain #id() id}, {@linkplain #ranOn() where it ran}, the
+ * number of {@linkplain #attempts() attempts} and how long it {@linkplain #queuedTime() queued} and
+ * {@linkplain #runTime() ran}. {@link #get()} returns the result or throws an {@code
+ * ExecutionException} whose cause is the task's own exception.
  *
- * <p>{@code cancel(true)} on a running job interrupts the thread that runs it (on worker
- * processes and nodes: the task there); {@code cancel(false)} only stops a job that has not
- * started. Dependent stages created with the {@code *Async} methods without an executor run on
- * the job server's callback threads, never on the JDK's common pool.
+ * <p>{@code cancel(true)} on a running job interrupts the thread that runs it (on worker processes
+ * and nodes: the task there); {@code cancel(false)} only stops a job that has not started.
+ * Dependent stages created with the {@code *Async} methods without an executor run on the job
+ * server's callback threads, never on the JDK's common pool.
  *
- * <p>Thread-safe. Memory consistency effects: actions of the task happen-before the job
- * completes, and so before {@code get()} returns or any dependent stage runs.
+ * <p>Thread-safe. Memory consistency effects: actions of the task happen-before the job completes,
+ * and so before {@code get()} returns or any dependent stage runs.
  *
  * <h2>Implementation</h2>
- * A small state machine beside the future's own result guards interruption, as in the JDK's
- * {@code FutureTask}: NEW, then RUNNING while a worker runs the body, then FINISHED. A cancel
- * that finds RUNNING moves it to INTERRUPTING, interrupts, then FINISHED; the worker, before it
- * clears its interrupt status, waits out INTERRUPTING, so no interrupt leaks into its next job.
+ *
+ * A small state machine beside the future's own result guards interruption, as in the JDK's {@code
+ * FutureTask}: NEW, then RUNNING while a worker runs the body, then FINISHED. A cancel that finds
+ * RUNNING moves it to INTERRUPTING, interrupts, then FINISHED; the worker, before it clears its
+ * interrupt status, waits out INTERRUPTING, so no interrupt leaks into its next job.
  *
  * @param <R> the result type
  */
@@ -119,9 +120,9 @@ public class Job<R> extends CompletableFuture<R> {
   }
 
   /**
-   * Cancels the job. A job that has not started will not run; with {@code mayInterruptIfRunning}
-   * a running one is interrupted. Either way the job completes at once with a
-   * {@link java.util.concurrent.CancellationException}.
+   * Cancels the job. A job that has not started will not run; with {@code mayInterruptIfRunning} a
+   * running one is interrupted. Either way the job completes at once with a {@link
+   * java.util.concurrent.CancellationException}.
    */
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {

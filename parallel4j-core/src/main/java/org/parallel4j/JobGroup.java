@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * List<Long> results = sums.results();    // in submission order
  * }
  *
- * <p>Thread-safe: several threads may submit to one group. A wait covers the jobs submitted
- * before it began.
+ * <p>Thread-safe: several threads may submit to one group. A wait covers the jobs submitted before
+ * it began.
  *
  * @param <R> the result type of the group's jobs
  */
@@ -100,7 +100,14 @@ public final class JobGroup<R> {
   @Override
   public String toString() {
     long done = jobs.stream().filter(Job::isDone).count();
-    return "group " + name + " of " + server.name() + " (jobs=" + jobs.size() + ", done=" + done
+    return "group "
+        + name
+        + " of "
+        + server.name()
+        + " (jobs="
+        + jobs.size()
+        + ", done="
+        + done
         + ")";
   }
 }

@@ -44,6 +44,7 @@ import org.parallel4j.spi.Backend;
  * }
  *
  * <h2>Engines and settings</h2>
+ *
  * <ul>
  *   <li>{@link #threads(int)}: a fixed number of platform threads, started on demand and kept.
  *   <li>{@link #virtualThreads()}: one virtual thread per running job, with no limit by default
@@ -53,37 +54,39 @@ import org.parallel4j.spi.Backend;
  * </ul>
  *
  * <h2>Jobs</h2>
- * Each submission returns a {@link Job}. A task's exception fails only its own job; the server
- * and other jobs go on. Bulk work: {@link #map} (results in input order, chunked), {@link
+ *
+ * Each submission returns a {@link Job}. A task's exception fails only its own job; the server and
+ * other jobs go on. Bulk work: {@link #map} (results in input order, chunked), {@link
  * #mapUnordered} (a lazy stream in completion order with a bounded number of jobs in flight),
- * {@link #group} (pp's groups), {@link #waitFor} and {@link #asCompleted}. Callbacks and
- * {@code *Async} stages without an executor run on the server's callback threads ({@code
+ * {@link #group} (pp's groups), {@link #waitFor} and {@link #asCompleted}. Callbacks and {@code
+ * *Async} stages without an executor run on the server's callback threads ({@code
  * name-callback-N}).
  *
  * <h2>Lifecycle</h2>
+ *
  * {@link #shutdown()} stops accepting jobs and lets accepted ones finish; {@link #close()} does
- * that and waits; {@link #shutdownNow()} also cancels queued jobs and interrupts running ones.
- * A submission after shutdown throws {@link RejectedExecutionException} with a snapshot of the
+ * that and waits; {@link #shutdownNow()} also cancels queued jobs and interrupts running ones. A
+ * submission after shutdown throws {@link RejectedExecutionException} with a snapshot of the
  * server's state.
  *
  * <p>Thread-safe. Memory consistency effects: actions in a thread before it submits a task
  * happen-before the task runs, which happen-before its job completes.
  *
  * <h2>Implementation</h2>
- * <b>Scheduling.</b> One FIFO queue per server; each {@link Backend} pulls from it through its
- * own {@link Lane} whenever it has a free worker, which balances load by capacity with no
- * central dispatcher. A backend with an idle slot (a new worker below its limit) may take a new
- * job directly, as {@code ThreadPoolExecutor} hands a first task to a new worker, so that
- * virtual threads run one job each with no queue in between.
  *
- * <p><b>Accounting.</b> Every job takes an id, in order, and every job ends exactly once (it
- * runs, is dropped as cancelled, is drained by shutdownNow, or is rejected): {@code retired}
- * counts those ends, so {@code ids - retired} jobs are active and, off the hot path, no counter
- * is shared between submitters and workers. The server terminates once the two are equal after
- * shutdown: a submitter takes its id before it re-reads the run state, and shutdown writes the
- * state before it compares, so a job is either rejected or waited for, never lost. Reading
- * {@code retired} before {@code ids} keeps the comparison safe while both move, as retired never
- * exceeds ids.
+ * <b>Scheduling.</b> One FIFO queue per server; each {@link Backend} pulls from it through its own
+ * {@link Lane} whenever it has a free worker, which balances load by capacity with no central
+ * dispatcher. A backend with an idle slot (a new worker below its limit) may take a new job
+ * directly, as {@code ThreadPoolExecutor} hands a first task to a new worker, so that virtual
+ * threads run one job each with no queue in between.
+ *
+ * <p><b>Accounting.</b> Every job takes an id, in order, and every job ends exactly once (it runs,
+ * is dropped as cancelled, is drained by shutdownNow, or is rejected): {@code retired} counts those
+ * ends, so {@code ids - retired} jobs are active and, off the hot path, no counter is shared
+ * between submitters and workers. The server terminates once the two are equal after shutdown: a
+ * submitter takes its id before it re-reads the run state, and shutdown writes the state before it
+ * compares, so a job is either rejected or waited for, never lost. Reading {@code retired} before
+ * {@code ids} keeps the comparison safe while both move, as retired never exceeds ids.
  */
 public final class JobServer implements ExecutorService {
   private static final System.Logger LOG = System.getLogger(JobServer.class.getName());
@@ -155,9 +158,9 @@ public final class JobServer implements ExecutorService {
   }
 
   /**
-   * Runs {@code fn(argument)} and then {@code callback(result, error)} exactly once, on the
-   * thread that completed the job (pp's {@code callback}). A callback that throws is logged; it
-   * does not change the job's outcome.
+   * Runs {@code fn(argument)} and then {@code callback(result, error)} exactly once, on the thread
+   * that completed the job (pp's {@code callback}). A callback that throws is logged; it does not
+   * change the job's outcome.
    */
   public <A, R> Job<R> submit(
       Task.Fn<? super A, ? extends R> fn,
@@ -216,8 +219,8 @@ public final class JobServer implements ExecutorService {
   }
 
   /**
-   * A group of jobs that can be awaited together: Parallel Python's {@code submit(...,
-   * group=name)} and {@code wait(group)}.
+   * A group of jobs that can be awaited together: Parallel Python's {@code submit(..., group=name)}
+   * and {@code wait(group)}.
    */
   public <R> JobGroup<R> group(String groupName) {
     Objects.requireNonNull(groupName, "groupName");
@@ -324,13 +327,13 @@ public final class JobServer implements ExecutorService {
   }
 
   /**
-   * Applies {@code fn} to the inputs and returns a lazy stream of the results in completion
-   * order: Python's {@code imap_unordered}. Inputs are pulled, on the consuming thread, only as
-   * results are consumed, so no more than a few jobs per worker are in flight and an endless
-   * input runs in bounded memory. Close the stream to cancel the jobs still in flight.
+   * Applies {@code fn} to the inputs and returns a lazy stream of the results in completion order:
+   * Python's {@code imap_unordered}. Inputs are pulled, on the consuming thread, only as results
+   * are consumed, so no more than a few jobs per worker are in flight and an endless input runs in
+   * bounded memory. Close the stream to cancel the jobs still in flight.
    *
-   * <p>A failed task makes the stream throw a {@link CompletionException} with its exception as
-   * the cause when its result would be returned; the jobs in flight are then cancelled.
+   * <p>A failed task makes the stream throw a {@link CompletionException} with its exception as the
+   * cause when its result would be returned; the jobs in flight are then cancelled.
    */
   public <A, R> Stream<R> mapUnordered(
       Task.Fn<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
@@ -344,9 +347,9 @@ public final class JobServer implements ExecutorService {
   }
 
   /**
-   * As {@link #mapUnordered(Task.Fn, Iterable)}, with {@code chunkSize} inputs per job and at
-   * most {@code maxInFlight} jobs submitted and not yet consumed ({@code 0}: four per worker,
-   * at most 1024).
+   * As {@link #mapUnordered(Task.Fn, Iterable)}, with {@code chunkSize} inputs per job and at most
+   * {@code maxInFlight} jobs submitted and not yet consumed ({@code 0}: four per worker, at most
+   * 1024).
    */
   public <A, R> Stream<R> mapUnordered(
       Task.Fn<? super A, ? extends R> fn,
@@ -474,8 +477,7 @@ public final class JobServer implements ExecutorService {
 
   /**
    * Waits until {@code mode} is met or {@code timeout} passes ({@code null}: no limit), then
-   * reports which jobs are done. An interrupt ends the wait early, with the interrupt status
-   * set.
+   * reports which jobs are done. An interrupt ends the wait early, with the interrupt status set.
    */
   public static <J extends CompletableFuture<?>> WaitResult<J> waitFor(
       Collection<J> jobs, WaitMode mode, Duration timeout) {
@@ -537,11 +539,11 @@ public final class JobServer implements ExecutorService {
   // ---- workers and stats ----------------------------------------------------------------------
 
   /**
-   * Changes the number of local workers at run time: Parallel Python's {@code set_ncpus}.
-   * Growing starts workers for queued jobs at once; shrinking lets running jobs finish.
+   * Changes the number of local workers at run time: Parallel Python's {@code set_ncpus}. Growing
+   * starts workers for queued jobs at once; shrinking lets running jobs finish.
    *
-   * @throws IllegalStateException on a server made by {@link #virtualThreads()}, which has no
-   *     limit to change (use {@code builder().virtualThreads(n)} for one that does)
+   * @throws IllegalStateException on a server made by {@link #virtualThreads()}, which has no limit
+   *     to change (use {@code builder().virtualThreads(n)} for one that does)
    */
   public void setWorkers(int workers) {
     checkPositive("workers", workers);
@@ -667,9 +669,9 @@ public final class JobServer implements ExecutorService {
   }
 
   /**
-   * Stops accepting jobs and waits until the accepted ones have ended and every worker has
-   * gone. If interrupted while waiting, it falls back to {@link #shutdownNow()}, waits again,
-   * and returns with the interrupt status set.
+   * Stops accepting jobs and waits until the accepted ones have ended and every worker has gone. If
+   * interrupted while waiting, it falls back to {@link #shutdownNow()}, waits again, and returns
+   * with the interrupt status set.
    */
   @Override
   public void close() {

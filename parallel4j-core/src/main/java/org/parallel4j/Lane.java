@@ -7,8 +7,8 @@ import org.parallel4j.spi.WorkItem;
 import org.parallel4j.spi.WorkSource;
 
 /**
- * The job server's queue as seen by one backend: items taken here are bound to the backend,
- * whose job count and busy time are kept here for {@link JobServer#stats()}.
+ * The job server's queue as seen by one backend: items taken here are bound to the backend, whose
+ * job count and busy time are kept here for {@link JobServer#stats()}.
  */
 final class Lane implements WorkSource {
   private final JobServer server;
@@ -63,8 +63,8 @@ final class Lane implements WorkSource {
   }
 
   /**
-   * The body has returned: account its time to this backend, before the job completes, so
-   * that whoever sees the job complete sees it counted.
+   * The body has returned: account its time to this backend, before the job completes, so that
+   * whoever sees the job complete sees it counted.
    */
   void ended(Work w, long now) {
     w.job().ended(now);

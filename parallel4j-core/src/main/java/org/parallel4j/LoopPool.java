@@ -6,9 +6,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The helper threads of {@link Parallel} loops: daemon platform threads named {@code
- * parallel4j-loop-N}, started on demand up to the most helpers any loop has asked for, and
- * ended after 30 s without work. A loop asks for helpers by queueing itself once per helper
- * wanted; a helper takes a loop and joins it. A helper that finds the loop finished leaves.
+ * parallel4j-loop-N}, started on demand up to the most helpers any loop has asked for, and ended
+ * after 30 s without work. A loop asks for helpers by queueing itself once per helper wanted; a
+ * helper takes a loop and joins it. A helper that finds the loop finished leaves.
  */
 final class LoopPool {
   static final LoopPool SHARED = new LoopPool();
@@ -41,9 +41,9 @@ final class LoopPool {
   }
 
   /**
-   * Asks for {@code wanted} helpers to join {@code run}, starting threads while too few are
-   * idle; never more helpers in all than the largest {@code wanted} asked for, so loops that
-   * follow one another reuse the same threads.
+   * Asks for {@code wanted} helpers to join {@code run}, starting threads while too few are idle;
+   * never more helpers in all than the largest {@code wanted} asked for, so loops that follow one
+   * another reuse the same threads.
    */
   void request(LoopRun run, int wanted) {
     for (int i = 0; i < wanted; i++) {

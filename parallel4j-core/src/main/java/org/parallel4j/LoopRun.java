@@ -10,21 +10,22 @@ import java.util.concurrent.locks.LockSupport;
  * One call of a {@link Parallel} loop: the range, its schedule, and the threads taking part.
  *
  * <h2>Implementation</h2>
- * <b>Participants.</b> The calling thread always takes part; up to {@code threads - 1} helpers
- * from {@link LoopPool} join when they are free. Work is claimed, never assigned, so a loop
- * whose helpers are busy elsewhere still finishes on the caller alone: loops never deadlock.
  *
- * <p><b>Slots.</b> Each piece of work is run with a slot number in {@code [0, threads)}, owned
- * by one thread at a time, where reductions keep their partial results. Under STATIC schedules
- * a slot is a fixed part of the range (block {@code s}, or chunks {@code s, s + threads, ...}),
- * claimed whole, so the grouping of a reduction is the same on every run. Under DYNAMIC and
- * GUIDED a slot is a participant, which claims chunks from a shared cursor until none is left.
+ * <b>Participants.</b> The calling thread always takes part; up to {@code threads - 1} helpers from
+ * {@link LoopPool} join when they are free. Work is claimed, never assigned, so a loop whose
+ * helpers are busy elsewhere still finishes on the caller alone: loops never deadlock.
  *
- * <p><b>Ending.</b> {@code active} counts threads inside the loop. When the caller runs out of
- * work it closes the loop and waits until {@code active} is zero; a helper that arrives after
- * the close leaves at once. A helper increments before it reads {@code closed}, and the caller
- * writes {@code closed} before it reads {@code active}, so none is missed. The first exception
- * stops the hand-out; it is thrown once every participant has left, later ones suppressed.
+ * <p><b>Slots.</b> Each piece of work is run with a slot number in {@code [0, threads)}, owned by
+ * one thread at a time, where reductions keep their partial results. Under STATIC schedules a slot
+ * is a fixed part of the range (block {@code s}, or chunks {@code s, s + threads, ...}), claimed
+ * whole, so the grouping of a reduction is the same on every run. Under DYNAMIC and GUIDED a slot
+ * is a participant, which claims chunks from a shared cursor until none is left.
+ *
+ * <p><b>Ending.</b> {@code active} counts threads inside the loop. When the caller runs out of work
+ * it closes the loop and waits until {@code active} is zero; a helper that arrives after the close
+ * leaves at once. A helper increments before it reads {@code closed}, and the caller writes {@code
+ * closed} before it reads {@code active}, so none is missed. The first exception stops the
+ * hand-out; it is thrown once every participant has left, later ones suppressed.
  */
 final class LoopRun implements Runnable {
   /** The body of a loop over {@code [lo, hi)}, run with the slot that owns that piece. */

@@ -29,34 +29,37 @@ import java.util.function.LongConsumer;
  * }
  *
  * <h2>Settings</h2>
+ *
  * A {@link Loop} is an immutable set of options; {@link #loop()} gives the defaults.
+ *
  * <ul>
- *   <li>{@code threads}: how many threads take part, the caller included. Default: the number
- *       of available processors.
+ *   <li>{@code threads}: how many threads take part, the caller included. Default: the number of
+ *       available processors.
  *   <li>{@code schedule}: how the range is divided; see {@link Schedule}. Default {@link
  *       Schedule#STATIC}.
  * </ul>
  *
  * <h2>Threads, nesting and failure</h2>
+ *
  * The calling thread takes part in its loop; helpers come from a shared pool of daemon threads
- * ({@code parallel4j-loop-N}) that end after 30 s idle. Work is claimed rather than assigned,
- * so a loop finishes even when every helper is busy elsewhere: calling a loop from a {@link
- * JobServer} task, or from many threads at once, never deadlocks. A loop called from inside
- * the body of another loop runs serially in the calling thread. When the body throws, no
- * further chunks are handed out; once every thread has left the loop, the first exception is
- * rethrown with later ones suppressed. When a call returns or throws, no thread is running its
- * body any more.
+ * ({@code parallel4j-loop-N}) that end after 30 s idle. Work is claimed rather than assigned, so a
+ * loop finishes even when every helper is busy elsewhere: calling a loop from a {@link JobServer}
+ * task, or from many threads at once, never deadlocks. A loop called from inside the body of
+ * another loop runs serially in the calling thread. When the body throws, no further chunks are
+ * handed out; once every thread has left the loop, the first exception is rethrown with later ones
+ * suppressed. When a call returns or throws, no thread is running its body any more.
  *
  * <h2>Reductions</h2>
- * Sums, minima, maxima and general {@code reduce*} operations keep one partial result per
- * thread slot and combine the slots in order. Integer reductions are exact and deterministic:
- * {@code sumLong} wraps on overflow exactly as a serial loop does, and {@code sumInt} returns
- * the exact sum as a {@code long}. Floating-point sums are reassociated: under a STATIC
- * schedule each slot adds its part of the range left to right and the slots are added in
- * order, so the result is the same on every run with the same thread count, but may differ in
- * the last bits from a serial loop or another thread count; under DYNAMIC and GUIDED the parts
- * each slot adds depend on timing, so the result may also differ between runs. A {@code
- * reduce*} operator must be associative and {@code identity} neutral for it.
+ *
+ * Sums, minima, maxima and general {@code reduce*} operations keep one partial result per thread
+ * slot and combine the slots in order. Integer reductions are exact and deterministic: {@code
+ * sumLong} wraps on overflow exactly as a serial loop does, and {@code sumInt} returns the exact
+ * sum as a {@code long}. Floating-point sums are reassociated: under a STATIC schedule each slot
+ * adds its part of the range left to right and the slots are added in order, so the result is the
+ * same on every run with the same thread count, but may differ in the last bits from a serial loop
+ * or another thread count; under DYNAMIC and GUIDED the parts each slot adds depend on timing, so
+ * the result may also differ between runs. A {@code reduce*} operator must be associative and
+ * {@code identity} neutral for it.
  *
  * <p>Thread-safe. Memory consistency effects: actions before the call happen-before every
  * iteration, and every iteration happens-before the call returns.
@@ -83,8 +86,8 @@ public final class Parallel {
   }
 
   /**
-   * Runs {@code body(lo, hi)} over disjoint chunks that cover {@code [from, to)}, with the
-   * default options; the body loops over its chunk itself. See {@link Loop#forChunks}.
+   * Runs {@code body(lo, hi)} over disjoint chunks that cover {@code [from, to)}, with the default
+   * options; the body loops over its chunk itself. See {@link Loop#forChunks}.
    */
   public static void forChunks(int from, int to, IntRangeBody body) {
     DEFAULTS.forChunks(from, to, body);
@@ -172,15 +175,15 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body(lo, hi)} over disjoint chunks that together cover {@code [from, to)}, as
-     * the schedule divides them; the body writes the inner loop itself.
+     * Runs {@code body(lo, hi)} over disjoint chunks that together cover {@code [from, to)}, as the
+     * schedule divides them; the body writes the inner loop itself.
      *
-     * <p>Prefer it for hot loops. {@link #forRange(int, int, IntConsumer)} calls its body once
-     * per index from one call site inside parallel4j, shared by every loop in the JVM: once
-     * several different bodies have run there, the JIT can no longer inline the body, and
-     * each iteration pays a virtual call (a memory-bound loop measured 4x slower here; see
-     * docs/benchmarks.md). Here the inner loop is the caller's own code, compiled for that
-     * body alone, as in a hand-written fork/join task.
+     * <p>Prefer it for hot loops. {@link #forRange(int, int, IntConsumer)} calls its body once per
+     * index from one call site inside parallel4j, shared by every loop in the JVM: once several
+     * different bodies have run there, the JIT can no longer inline the body, and each iteration
+     * pays a virtual call (a memory-bound loop measured 4x slower here; see docs/benchmarks.md).
+     * Here the inner loop is the caller's own code, compiled for that body alone, as in a
+     * hand-written fork/join task.
      */
     public void forChunks(int from, int to, IntRangeBody body) {
       java.util.Objects.requireNonNull(body, "body");
@@ -287,7 +290,9 @@ public final class Parallel {
           : OptionalDouble.of(reduceDouble(from, to, Double.POSITIVE_INFINITY, f, Math::min));
     }
 
-    /** The greatest {@code f(i)} ({@link Math#max}: NaN if any is NaN); empty for an empty range. */
+    /**
+     * The greatest {@code f(i)} ({@link Math#max}: NaN if any is NaN); empty for an empty range.
+     */
     public OptionalDouble maxDouble(int from, int to, IntToDoubleFunction f) {
       return from >= to
           ? OptionalDouble.empty()
@@ -375,7 +380,12 @@ public final class Parallel {
       }
       if (to - from < 0) { // the range has more than Long.MAX_VALUE iterations
         throw new IllegalArgumentException(
-            "range: [" + from + ", " + to + ") (expected: at most " + Long.MAX_VALUE
+            "range: ["
+                + from
+                + ", "
+                + to
+                + ") (expected: at most "
+                + Long.MAX_VALUE
                 + " iterations)");
       }
       if (threads == 1 || to - from == 1 || LoopPool.inLoop()) {

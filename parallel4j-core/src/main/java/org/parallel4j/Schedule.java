@@ -9,11 +9,11 @@ package org.parallel4j;
  *       schedule(static)}). The least overhead; best when every iteration costs the same.
  *   <li>{@link #staticChunks(int) staticChunks(c)}: chunks of {@code c} dealt round-robin, chunk
  *       {@code i} to thread slot {@code i % threads} ({@code schedule(static, c)}).
- *   <li>{@link #dynamic(int) dynamic(c)}: chunks of {@code c} handed out from a shared counter
- *       to whichever thread is free ({@code schedule(dynamic, c)}). For uneven iterations.
- *   <li>{@link #guided(int) guided(m)}: chunks that shrink as the range is used up, each about
- *       the remaining iterations divided by the threads, never below {@code m} ({@code
- *       schedule(guided, m)}). Fewer hand-outs than dynamic, still balanced at the end.
+ *   <li>{@link #dynamic(int) dynamic(c)}: chunks of {@code c} handed out from a shared counter to
+ *       whichever thread is free ({@code schedule(dynamic, c)}). For uneven iterations.
+ *   <li>{@link #guided(int) guided(m)}: chunks that shrink as the range is used up, each about the
+ *       remaining iterations divided by the threads, never below {@code m} ({@code schedule(guided,
+ *       m)}). Fewer hand-outs than dynamic, still balanced at the end.
  * </ul>
  */
 public final class Schedule {

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A snapshot of a job server's activity: Parallel Python's {@code print_stats()}. Immutable;
- * {@link #toString()} renders it as a table.
+ * A snapshot of a job server's activity: Parallel Python's {@code print_stats()}. Immutable; {@link
+ * #toString()} renders it as a table.
  *
  * @param server the job server's name
  * @param uptime time since the server started
@@ -68,12 +68,7 @@ public record Stats(
         String.format(
             "Job execution statistics of %s (up %.3f s, workers=%s, active=%d, queued=%d,"
                 + " completed=%d):%n",
-            server,
-            uptime.toNanos() / 1e9,
-            workers(workers),
-            active,
-            queued,
-            completed));
+            server, uptime.toNanos() / 1e9, workers(workers), active, queued, completed));
     sb.append(
         String.format(
             " %-10s %9s %8s %7s %14s %14s%n",

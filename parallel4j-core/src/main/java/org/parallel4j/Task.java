@@ -6,14 +6,13 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
- * The shapes a task can take: a function of one argument ({@link Fn}) or a computation with
- * none ({@link Call}).
+ * The shapes a task can take: a function of one argument ({@link Fn}) or a computation with none
+ * ({@link Call}).
  *
- * <p>Both are JDK functional interfaces that are also {@link Serializable}, so a lambda or a
- * method reference written once runs on every engine: threads and virtual threads call it in
- * place and never serialize it; worker processes and cluster nodes ship it, with what it
- * captures. Task bodies may throw checked exceptions; the exception becomes the failure of the
- * task's {@link Job}.
+ * <p>Both are JDK functional interfaces that are also {@link Serializable}, so a lambda or a method
+ * reference written once runs on every engine: threads and virtual threads call it in place and
+ * never serialize it; worker processes and cluster nodes ship it, with what it captures. Task
+ * bodies may throw checked exceptions; the exception becomes the failure of the task's {@link Job}.
  */
 public final class Task {
   private Task() {}
@@ -36,8 +35,8 @@ public final class Task {
     R call(A argument) throws Exception;
 
     /**
-     * Runs the body as a plain {@link Function}: unchecked exceptions pass through, checked
-     * ones arrive wrapped in a {@link CompletionException}.
+     * Runs the body as a plain {@link Function}: unchecked exceptions pass through, checked ones
+     * arrive wrapped in a {@link CompletionException}.
      */
     @Override
     default R apply(A argument) {

@@ -23,11 +23,10 @@ import java.util.concurrent.ThreadFactory;
  * }
  *
  * <p>Each subtask runs on a thread of its own from the group's factory (virtual threads by
- * default). {@link #join()} waits for all; the first subtask to fail cancels the others, which
- * are interrupted, and once every thread has ended {@code join} throws an {@link
- * ExecutionException} with that failure as its cause and later failures suppressed. {@link
- * #close()} cancels what is still running and waits for every thread to end, so no subtask
- * survives the scope.
+ * default). {@link #join()} waits for all; the first subtask to fail cancels the others, which are
+ * interrupted, and once every thread has ended {@code join} throws an {@link ExecutionException}
+ * with that failure as its cause and later failures suppressed. {@link #close()} cancels what is
+ * still running and waits for every thread to end, so no subtask survives the scope.
  *
  * <p>Thread-safe: subtasks may fork further subtasks into their own group. Memory consistency
  * effects: actions of a subtask happen-before {@code join} returns.
@@ -70,7 +69,8 @@ public final class TaskGroup<T> implements AutoCloseable {
       }
       s.thread = threads.newThread(s);
       if (s.thread == null) {
-        throw new IllegalStateException("thread factory returned null for subtask " + subtasks.size());
+        throw new IllegalStateException(
+            "thread factory returned null for subtask " + subtasks.size());
       }
       subtasks.add(s);
       if (cancelled) {
@@ -187,7 +187,8 @@ public final class TaskGroup<T> implements AutoCloseable {
       try {
         value = task.call();
       } catch (Throwable t) {
-        if (!(result.isCancelled() && (t instanceof InterruptedException || t instanceof CancellationException))) {
+        if (!(result.isCancelled()
+            && (t instanceof InterruptedException || t instanceof CancellationException))) {
           result.completeExceptionally(t);
           failed(t);
         }

@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -17,33 +17,34 @@ import org.parallel4j.spi.WorkItem;
 import org.parallel4j.spi.WorkSource;
 
 /**
- * Runs jobs on threads of this JVM: platform threads ({@code threads}) or virtual threads
- * ({@code virtual}).
+ * Runs jobs on threads of this JVM: platform threads ({@code threads}) or virtual threads ({@code
+ * virtual}).
  *
  * <h2>Implementation</h2>
+ *
  * <b>Workers.</b> A worker is started on demand, when a job arrives and fewer than the target
- * number are alive, and takes that job as its first (as a {@code ThreadPoolExecutor} grows to
- * its core size). A persistent worker (platform threads) then waits on the queue for more; an
- * elastic one (virtual threads) takes queued jobs while there are any and then exits, so a
- * virtual-thread server holds no threads while idle.
+ * number are alive, and takes that job as its first (as a {@code ThreadPoolExecutor} grows to its
+ * core size). A persistent worker (platform threads) then waits on the queue for more; an elastic
+ * one (virtual threads) takes queued jobs while there are any and then exits, so a virtual-thread
+ * server holds no threads while idle.
  *
- * <p><b>Unbounded.</b> A virtual-thread backend with no limit gives every job a thread of its
- * own at submit, started by a JDK thread-per-task executor: the queue stays empty, and neither a
- * live-worker count nor a registry of ours is kept, since the executor already tracks its
- * threads (to interrupt them, and to tell when all have ended) and a second count shared by
- * every submit and every exit cost more than the job. Its worker count cannot be changed.
+ * <p><b>Unbounded.</b> A virtual-thread backend with no limit gives every job a thread of its own
+ * at submit, started by a JDK thread-per-task executor: the queue stays empty, and neither a
+ * live-worker count nor a registry of ours is kept, since the executor already tracks its threads
+ * (to interrupt them, and to tell when all have ended) and a second count shared by every submit
+ * and every exit cost more than the job. Its worker count cannot be changed.
  *
- * <p><b>Registry.</b> Otherwise live workers are kept in a set striped by a random hash, for
- * {@code cancelRunning}, wake-ups and termination.
+ * <p><b>Registry.</b> Otherwise live workers are kept in a set striped by a random hash, for {@code
+ * cancelRunning}, wake-ups and termination.
  *
  * <p><b>Shrinking.</b> {@link #setWorkers} lowers the target; each worker checks it between jobs
  * and retires while too many are alive, so a running job is never interrupted. A worker idle in
- * {@code take()} is woken by an interrupt, sent under the worker's lock only while it is idle,
- * and cleared under that lock when it picks up work, so the wake-up never reaches a job; a
- * worker also re-checks under that lock before it waits, so no wake-up is lost.
+ * {@code take()} is woken by an interrupt, sent under the worker's lock only while it is idle, and
+ * cleared under that lock when it picks up work, so the wake-up never reaches a job; a worker also
+ * re-checks under that lock before it waits, so no wake-up is lost.
  *
- * <p><b>Stopping.</b> {@link #shutdown} is called when no work is left: workers are woken, see
- * the stop flag and exit; the last one to exit reports termination.
+ * <p><b>Stopping.</b> {@link #shutdown} is called when no work is left: workers are woken, see the
+ * stop flag and exit; the last one to exit reports termination.
  */
 final class ThreadBackend implements Backend {
   private static final VarHandle CURRENT;
@@ -82,7 +83,9 @@ final class ThreadBackend implements Backend {
     this.unbounded = virtual && workers == Integer.MAX_VALUE;
     this.target = workers;
     this.perJob =
-        unbounded ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(threadPrefix).factory()) : null;
+        unbounded
+            ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(threadPrefix).factory())
+            : null;
     this.registry = (Set<Worker>[]) new Set<?>[STRIPES];
     for (int i = 0; i < STRIPES; i++) {
       registry[i] = ConcurrentHashMap.newKeySet();

@@ -1,9 +1,9 @@
 package org.parallel4j;
 
 /**
- * A source of nanosecond time, read for job timings and stats. The default reads
- * {@link System#nanoTime()}; tests install their own to control time without sleeping.
- * Implementations must be thread-safe and monotonic.
+ * A source of nanosecond time, read for job timings and stats. The default reads {@link
+ * System#nanoTime()}; tests install their own to control time without sleeping. Implementations
+ * must be thread-safe and monotonic.
  */
 @FunctionalInterface
 public interface Ticker {

@@ -17,9 +17,9 @@ import java.util.stream.StreamSupport;
 
 /**
  * The iterator behind {@link JobServer#mapUnordered}: keeps at most {@code maxInFlight} jobs
- * submitted and not yet consumed, pulling inputs on the consuming thread only as results are
- * taken, and yields results in completion order. Not thread-safe: one consumer, as for any
- * stream; job completions only append to the thread-safe {@code done} queue.
+ * submitted and not yet consumed, pulling inputs on the consuming thread only as results are taken,
+ * and yields results in completion order. Not thread-safe: one consumer, as for any stream; job
+ * completions only append to the thread-safe {@code done} queue.
  */
 final class UnorderedMapping<A, R> implements Iterator<R> {
   private final JobServer server;

@@ -1,8 +1,6 @@
 package org.parallel4j;
 
-/**
- * When {@link JobServer#waitFor} returns, as in Python's {@code concurrent.futures.wait}.
- */
+/** When {@link JobServer#waitFor} returns, as in Python's {@code concurrent.futures.wait}. */
 public enum WaitMode {
   /** As soon as any job is done, normally, exceptionally or by cancellation. */
   FIRST_COMPLETED,

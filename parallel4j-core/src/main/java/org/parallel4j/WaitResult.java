@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What {@link JobServer#waitFor} found: the jobs that were done and those that were not, each
- * list in the order the jobs were given. Python's {@code (done, not_done)} pair.
+ * What {@link JobServer#waitFor} found: the jobs that were done and those that were not, each list
+ * in the order the jobs were given. Python's {@code (done, not_done)} pair.
  *
  * @param done the jobs done when the wait returned
  * @param notDone the jobs still pending or running then

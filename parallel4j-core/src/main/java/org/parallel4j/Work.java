@@ -5,8 +5,8 @@ import java.util.concurrent.Callable;
 import org.parallel4j.spi.WorkItem;
 
 /**
- * A job as it travels the queue: the task, its argument, and the {@link Lane} of the backend
- * that took it. Only the one backend that took the item touches {@code lane}.
+ * A job as it travels the queue: the task, its argument, and the {@link Lane} of the backend that
+ * took it. Only the one backend that took the item touches {@code lane}.
  */
 final class Work implements WorkItem {
   private final Job<Object> job;

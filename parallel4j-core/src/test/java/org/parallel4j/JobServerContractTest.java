@@ -32,9 +32,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behaviour every engine owes: each engine runs this suite unchanged through a subclass
- * that says how to make its server. Tasks coordinate through latches kept in {@link Gates}, so
- * no test waits on time.
+ * The behaviour every engine owes: each engine runs this suite unchanged through a subclass that
+ * says how to make its server. Tasks coordinate through latches kept in {@link Gates}, so no test
+ * waits on time.
  */
 abstract class JobServerContractTest {
   static final int WORKERS = 4;
@@ -133,7 +133,9 @@ abstract class JobServerContractTest {
             .isInstanceOf(IllegalStateException.class)
             .hasMessage("bad input " + i);
       } else if (i % 10 == 5) {
-        assertThatThrownBy(() -> job.get(10, SECONDS)).cause().isInstanceOf(StackOverflowError.class);
+        assertThatThrownBy(() -> job.get(10, SECONDS))
+            .cause()
+            .isInstanceOf(StackOverflowError.class);
       } else {
         assertThat(job.get(10, SECONDS)).isEqualTo(i + 1);
       }

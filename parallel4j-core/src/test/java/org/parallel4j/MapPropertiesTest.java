@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 
 /** map and mapUnordered agree with a serial loop for any inputs, chunk size and in-flight bound. */
 class MapPropertiesTest {
@@ -26,7 +26,8 @@ class MapPropertiesTest {
 
   @Property(tries = 200)
   void mapEqualsTheSerialLoop(
-      @ForAll @Size(max = 300) List<Integer> inputs, @ForAll @IntRange(min = 0, max = 50) int chunk) {
+      @ForAll @Size(max = 300) List<Integer> inputs,
+      @ForAll @IntRange(min = 0, max = 50) int chunk) {
     List<Long> expected = inputs.stream().map(x -> (long) x * x).toList();
     assertThat(server.map(x -> (long) x * x, inputs, chunk)).isEqualTo(expected);
   }

@@ -53,9 +53,15 @@ class ParallelTest {
     int to = (int) Math.min(Integer.MAX_VALUE, (long) start + size);
     int n = to - from;
     AtomicIntegerArray visits = new AtomicIntegerArray(n);
-    Parallel.loop().threads(threads).schedule(schedule).forRange(from, to, i -> {
-      visits.incrementAndGet(i - from);
-    });
+    Parallel.loop()
+        .threads(threads)
+        .schedule(schedule)
+        .forRange(
+            from,
+            to,
+            i -> {
+              visits.incrementAndGet(i - from);
+            });
     for (int k = 0; k < n; k++) {
       assertThat(visits.get(k)).as("index %d", from + k).isEqualTo(1);
     }
@@ -70,18 +76,27 @@ class ParallelTest {
     int from = start;
     int to = (int) Math.min(Integer.MAX_VALUE, (long) start + size);
     AtomicIntegerArray visits = new AtomicIntegerArray(to - from);
-    Parallel.loop().threads(threads).schedule(schedule).forChunks(from, to, (lo, hi) -> {
-      assertThat(lo).isLessThan(hi);
-      for (int i = lo; i < hi; i++) {
-        visits.incrementAndGet(i - from);
-      }
-    });
+    Parallel.loop()
+        .threads(threads)
+        .schedule(schedule)
+        .forChunks(
+            from,
+            to,
+            (lo, hi) -> {
+              assertThat(lo).isLessThan(hi);
+              for (int i = lo; i < hi; i++) {
+                visits.incrementAndGet(i - from);
+              }
+            });
     for (int k = 0; k < to - from; k++) {
       assertThat(visits.get(k)).as("index %d", from + k).isEqualTo(1);
     }
     AtomicLong covered = new AtomicLong();
-    Parallel.loop().threads(threads).schedule(schedule)
-        .forChunksLong(Long.MAX_VALUE - size, Long.MAX_VALUE, (lo, hi) -> covered.addAndGet(hi - lo));
+    Parallel.loop()
+        .threads(threads)
+        .schedule(schedule)
+        .forChunksLong(
+            Long.MAX_VALUE - size, Long.MAX_VALUE, (lo, hi) -> covered.addAndGet(hi - lo));
     assertThat(covered.get()).isEqualTo(size);
   }
 
@@ -131,15 +146,23 @@ class ParallelTest {
     long to = Integer.MAX_VALUE + 100L;
     AtomicLong sum = new AtomicLong();
     AtomicInteger count = new AtomicInteger();
-    Parallel.loop().threads(3).schedule(Schedule.dynamic(7)).forRangeLong(from, to, i -> {
-      sum.addAndGet(i);
-      count.incrementAndGet();
-    });
+    Parallel.loop()
+        .threads(3)
+        .schedule(Schedule.dynamic(7))
+        .forRangeLong(
+            from,
+            to,
+            i -> {
+              sum.addAndGet(i);
+              count.incrementAndGet();
+            });
     assertThat(count.get()).isEqualTo(200);
     assertThat(sum.get()).isEqualTo((from + to - 1) * 200 / 2);
 
     AtomicInteger nearEnd = new AtomicInteger();
-    Parallel.loop().threads(4).schedule(Schedule.guided(3))
+    Parallel.loop()
+        .threads(4)
+        .schedule(Schedule.guided(3))
         .forRangeLong(Long.MAX_VALUE - 50, Long.MAX_VALUE, i -> nearEnd.incrementAndGet());
     assertThat(nearEnd.get()).isEqualTo(50);
     assertThatThrownBy(() -> Parallel.forRangeLong(Long.MIN_VALUE, Long.MAX_VALUE, i -> {}))
@@ -179,26 +202,35 @@ class ParallelTest {
   @Example
   void theFirstExceptionIsThrownAfterEveryThreadHasLeftWithLaterOnesSuppressed() {
     for (Schedule schedule :
-        List.of(Schedule.STATIC, Schedule.staticChunks(5), Schedule.dynamic(3), Schedule.guided(2))) {
+        List.of(
+            Schedule.STATIC, Schedule.staticChunks(5), Schedule.dynamic(3), Schedule.guided(2))) {
       AtomicInteger inside = new AtomicInteger();
       AtomicInteger insideAtReturn = new AtomicInteger(-1);
       AtomicInteger ran = new AtomicInteger();
       Throwable thrown =
           org.assertj.core.api.Assertions.catchThrowable(
               () ->
-                  Parallel.loop().threads(4).schedule(schedule).forRange(0, 100_000, i -> {
-                    inside.incrementAndGet();
-                    try {
-                      ran.incrementAndGet();
-                      if (i % 1000 == 999) {
-                        throw new IllegalStateException("bad index " + i);
-                      }
-                    } finally {
-                      inside.decrementAndGet();
-                    }
-                  }));
+                  Parallel.loop()
+                      .threads(4)
+                      .schedule(schedule)
+                      .forRange(
+                          0,
+                          100_000,
+                          i -> {
+                            inside.incrementAndGet();
+                            try {
+                              ran.incrementAndGet();
+                              if (i % 1000 == 999) {
+                                throw new IllegalStateException("bad index " + i);
+                              }
+                            } finally {
+                              inside.decrementAndGet();
+                            }
+                          }));
       insideAtReturn.set(inside.get());
-      assertThat(thrown).as(schedule.toString()).isInstanceOf(IllegalStateException.class)
+      assertThat(thrown)
+          .as(schedule.toString())
+          .isInstanceOf(IllegalStateException.class)
           .hasMessageStartingWith("bad index");
       for (Throwable s : thrown.getSuppressed()) {
         assertThat(s).isInstanceOf(IllegalStateException.class);
@@ -214,22 +246,35 @@ class ParallelTest {
     int inner = 1000;
     long[] sums = new long[outer];
     ConcurrentHashMap<String, Boolean> innerThreads = new ConcurrentHashMap<>();
-    Parallel.loop().threads(4).forRange(0, outer, o -> {
-      String me = Thread.currentThread().getName();
-      sums[o] =
-          Parallel.loop().threads(4).sumInt(0, inner, i -> {
-            innerThreads.put(me + "->" + Thread.currentThread().getName(), true);
-            return i;
-          });
-    });
+    Parallel.loop()
+        .threads(4)
+        .forRange(
+            0,
+            outer,
+            o -> {
+              String me = Thread.currentThread().getName();
+              sums[o] =
+                  Parallel.loop()
+                      .threads(4)
+                      .sumInt(
+                          0,
+                          inner,
+                          i -> {
+                            innerThreads.put(me + "->" + Thread.currentThread().getName(), true);
+                            return i;
+                          });
+            });
     for (long s : sums) {
       assertThat(s).isEqualTo((long) inner * (inner - 1) / 2);
     }
     // each inner loop ran on the thread of the outer iteration that called it
-    innerThreads.keySet().forEach(k -> {
-      String[] parts = k.split("->");
-      assertThat(parts[1]).isEqualTo(parts[0]);
-    });
+    innerThreads
+        .keySet()
+        .forEach(
+            k -> {
+              String[] parts = k.split("->");
+              assertThat(parts[1]).isEqualTo(parts[0]);
+            });
   }
 
   @Example
@@ -238,8 +283,13 @@ class ParallelTest {
       List<Job<Long>> jobs = new ArrayList<>();
       for (int t = 0; t < 32; t++) {
         int k = t;
-        jobs.add(server.submit(() -> Parallel.loop().threads(4)
-            .schedule(Schedule.dynamic(16)).sumInt(0, 10_000, i -> i + k)));
+        jobs.add(
+            server.submit(
+                () ->
+                    Parallel.loop()
+                        .threads(4)
+                        .schedule(Schedule.dynamic(16))
+                        .sumInt(0, 10_000, i -> i + k)));
       }
       for (int t = 0; t < jobs.size(); t++) {
         assertThat(jobs.get(t).join()).isEqualTo(49_995_000L + 10_000L * t);
@@ -290,15 +340,20 @@ class ParallelTest {
     // with 3 threads each blocking until all 3 are inside, the loop only ends if 3 ran at once
     CountDownLatch allIn = new CountDownLatch(3);
     ConcurrentHashMap<String, Boolean> threads = new ConcurrentHashMap<>();
-    Parallel.loop().threads(3).forRange(0, 3, i -> {
-      threads.put(Thread.currentThread().getName(), true);
-      allIn.countDown();
-      try {
-        assertThat(allIn.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    });
+    Parallel.loop()
+        .threads(3)
+        .forRange(
+            0,
+            3,
+            i -> {
+              threads.put(Thread.currentThread().getName(), true);
+              allIn.countDown();
+              try {
+                assertThat(allIn.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+              } catch (InterruptedException e) {
+                throw new AssertionError(e);
+              }
+            });
     assertThat(threads).hasSize(3);
   }
 }

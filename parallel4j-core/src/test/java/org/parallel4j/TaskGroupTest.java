@@ -125,8 +125,7 @@ class TaskGroupTest {
 
   @Test
   void runsOnTheGivenThreadFactory() throws Exception {
-    try (TaskGroup<String> group =
-        TaskGroup.open(Thread.ofPlatform().name("loop-", 1).factory())) {
+    try (TaskGroup<String> group = TaskGroup.open(Thread.ofPlatform().name("loop-", 1).factory())) {
       group.fork(() -> Thread.currentThread().getName());
       assertThat(group.join()).singleElement().asString().startsWith("loop-");
     }

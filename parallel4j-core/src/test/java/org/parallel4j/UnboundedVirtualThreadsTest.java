@@ -15,8 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code JobServer.virtualThreads()} with no limit hands each job to a thread of its own and
- * keeps no worker count; the contract suite covers the bounded mode, these tests what differs.
+ * {@code JobServer.virtualThreads()} with no limit hands each job to a thread of its own and keeps
+ * no worker count; the contract suite covers the bounded mode, these tests what differs.
  */
 class UnboundedVirtualThreadsTest {
   private final JobServer server = JobServer.virtualThreads();

@@ -29,27 +29,29 @@ import org.parallel4j.examples.ParallelLoops;
  *   <li>{@code squares}: {@code out[i] = in[i] * in[i]} over {@code 2^log2Size} doubles, a loop
  *       bound by memory bandwidth; {@code floor} copies the same bytes with {@code
  *       System.arraycopy} split over the same threads, the most the memory system gives.
- *   <li>{@code irregular}: bounded points per row of the upper half of the Mandelbrot window,
- *       1024 rows of very uneven cost, where the schedule decides the balance.
+ *   <li>{@code irregular}: bounded points per row of the upper half of the Mandelbrot window, 1024
+ *       rows of very uneven cost, where the schedule decides the balance.
  * </ul>
  *
  * <p>Contenders ({@code impl}): {@code serial} (a plain loop), {@code streams} ({@code
  * IntStream.range(...).parallel()}, on the common pool), {@code forkjoin} (a {@code
- * RecursiveAction} splitting to 4 leaves per thread, on a {@code ForkJoinPool(threads)}),
- * {@code static}, {@code dynamic} and {@code guided} ({@code Parallel} with that schedule:
- * {@code dynamic(8192)}, {@code guided(4096)} for squares; {@code dynamic(1)}, {@code guided(1)}
- * rows for irregular), {@code chunked} ({@code Parallel.forChunks}, STATIC, the inner loop
- * written by the caller; squares only) and {@code floor} (squares only).
+ * RecursiveAction} splitting to 4 leaves per thread, on a {@code ForkJoinPool(threads)}), {@code
+ * static}, {@code dynamic} and {@code guided} ({@code Parallel} with that schedule: {@code
+ * dynamic(8192)}, {@code guided(4096)} for squares; {@code dynamic(1)}, {@code guided(1)} rows for
+ * irregular), {@code chunked} ({@code Parallel.forChunks}, STATIC, the inner loop written by the
+ * caller; squares only) and {@code floor} (squares only).
  *
- * <p>Run: {@code ./build package && java -jar parallel4j-bench/target/benchmarks.jar Loops -rf
- * json -rff loops.json}
+ * <p>Run: {@code ./build package && java -jar parallel4j-bench/target/benchmarks.jar Loops -rf json
+ * -rff loops.json}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 public class LoopsBenchmark {
   @Param({"serial", "streams", "forkjoin", "static", "dynamic", "guided", "chunked", "floor"})
   public String impl;
@@ -103,25 +105,34 @@ public class LoopsBenchmark {
         }
       }
       case "streams" -> IntStream.range(0, n).parallel().forEach(i -> b[i] = a[i] * a[i]);
-      case "forkjoin" -> fj.invoke(new Squares(a, b, 0, n, Math.max(1, n / (fj.getParallelism() * 4))));
+      case "forkjoin" ->
+          fj.invoke(new Squares(a, b, 0, n, Math.max(1, n / (fj.getParallelism() * 4))));
       case "static" -> loop.forRange(0, n, i -> b[i] = a[i] * a[i]);
-      case "dynamic" -> loop.schedule(Schedule.dynamic(8192)).forRange(0, n, i -> b[i] = a[i] * a[i]);
+      case "dynamic" ->
+          loop.schedule(Schedule.dynamic(8192)).forRange(0, n, i -> b[i] = a[i] * a[i]);
       case "guided" -> loop.schedule(Schedule.guided(4096)).forRange(0, n, i -> b[i] = a[i] * a[i]);
-      case "chunked" -> loop.forChunks(0, n, (lo, hi) -> {
-        for (int i = lo; i < hi; i++) {
-          b[i] = a[i] * a[i];
-        }
-      });
+      case "chunked" ->
+          loop.forChunks(
+              0,
+              n,
+              (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                  b[i] = a[i] * a[i];
+                }
+              });
       case "floor" -> {
         int parts = loop.threads();
         long block = (n + parts - 1L) / parts;
-        loop.forRange(0, parts, p -> {
-          int lo = (int) (p * block);
-          int hi = (int) Math.min(n, lo + block);
-          if (lo < hi) {
-            System.arraycopy(a, lo, b, lo, hi - lo);
-          }
-        });
+        loop.forRange(
+            0,
+            parts,
+            p -> {
+              int lo = (int) (p * block);
+              int hi = (int) Math.min(n, lo + block);
+              if (lo < hi) {
+                System.arraycopy(a, lo, b, lo, hi - lo);
+              }
+            });
       }
       default -> throw new IllegalArgumentException("impl: " + impl);
     }
@@ -141,12 +152,18 @@ public class LoopsBenchmark {
         }
         yield s;
       }
-      case "streams" -> IntStream.range(0, ROWS).parallel()
-          .mapToLong(r -> ParallelLoops.mandelbrotRow(r, ROWS, MAX_ITERATIONS)).sum();
-      case "forkjoin" -> fj.invoke(new Rows(0, ROWS, Math.max(1, ROWS / (fj.getParallelism() * 4))));
+      case "streams" ->
+          IntStream.range(0, ROWS)
+              .parallel()
+              .mapToLong(r -> ParallelLoops.mandelbrotRow(r, ROWS, MAX_ITERATIONS))
+              .sum();
+      case "forkjoin" ->
+          fj.invoke(new Rows(0, ROWS, Math.max(1, ROWS / (fj.getParallelism() * 4))));
       case "static" -> ParallelLoops.mandelbrot(loop, ROWS, MAX_ITERATIONS);
-      case "dynamic" -> ParallelLoops.mandelbrot(loop.schedule(Schedule.dynamic(1)), ROWS, MAX_ITERATIONS);
-      case "guided" -> ParallelLoops.mandelbrot(loop.schedule(Schedule.guided(1)), ROWS, MAX_ITERATIONS);
+      case "dynamic" ->
+          ParallelLoops.mandelbrot(loop.schedule(Schedule.dynamic(1)), ROWS, MAX_ITERATIONS);
+      case "guided" ->
+          ParallelLoops.mandelbrot(loop.schedule(Schedule.guided(1)), ROWS, MAX_ITERATIONS);
       case "chunked" -> 0; // squares only: the per-row body already loops inside
       case "floor" -> 0; // no bandwidth floor for a compute-bound loop
       default -> throw new IllegalArgumentException("impl: " + impl);

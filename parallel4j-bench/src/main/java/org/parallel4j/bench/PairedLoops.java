@@ -8,11 +8,11 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The {@link LoopsBenchmark} contenders run in turn, round after round, in one JVM, so that
- * the load of a shared machine falls on all of them alike: the figure that matters is the
- * median over rounds of each contender's time divided by the baseline's in the same round.
- * JMH runs each contender in its own fork, minutes apart, and on this kind of machine memory
- * bandwidth drifts by 20% between forks, more than the differences being measured.
+ * The {@link LoopsBenchmark} contenders run in turn, round after round, in one JVM, so that the
+ * load of a shared machine falls on all of them alike: the figure that matters is the median over
+ * rounds of each contender's time divided by the baseline's in the same round. JMH runs each
+ * contender in its own fork, minutes apart, and on this kind of machine memory bandwidth drifts by
+ * 20% between forks, more than the differences being measured.
  *
  * <p>Run: {@code java -Xms3g -Xmx3g -cp parallel4j-bench/target/benchmarks.jar
  * org.parallel4j.bench.PairedLoops [rounds] [log2Size]} (default 30 and 27).
@@ -76,7 +76,11 @@ public final class PairedLoops {
       StringBuilder line =
           new StringBuilder(
               String.format(
-                  Locale.ROOT, "%-9s %-8s median %8.1f ms", workload, e.getKey(), median(e.getValue())));
+                  Locale.ROOT,
+                  "%-9s %-8s median %8.1f ms",
+                  workload,
+                  e.getKey(),
+                  median(e.getValue())));
       for (String base : baselines) {
         List<Double> ratios = new ArrayList<>();
         List<Double> b = times.get(base);

@@ -27,30 +27,32 @@ import org.parallel4j.JobServer;
 import org.parallel4j.Task;
 
 /**
- * The cost of handing a trivial task to an executor and getting its result back, for the
- * parallel4j job server on platform threads and on virtual threads, beside the JDK executors
- * they stand for, all in one run:
+ * The cost of handing a trivial task to an executor and getting its result back, for the parallel4j
+ * job server on platform threads and on virtual threads, beside the JDK executors they stand for,
+ * all in one run:
  *
  * <ul>
  *   <li>{@code roundTrip}: submit one task and wait for it (latency of one hand-off).
  *   <li>{@code batch}: submit 1000 tasks, then wait for all (per-task cost when pipelined).
  * </ul>
  *
- * <p>Contenders ({@code executor}): {@code jdk-threads} is a {@link ThreadPoolExecutor} with
- * {@code workers} threads and an unbounded {@link LinkedBlockingQueue}, as {@code
+ * <p>Contenders ({@code executor}): {@code jdk-threads} is a {@link ThreadPoolExecutor} with {@code
+ * workers} threads and an unbounded {@link LinkedBlockingQueue}, as {@code
  * Executors.newFixedThreadPool} makes; {@code p4j-threads} is {@code JobServer.threads(workers)};
- * {@code jdk-virtual} is {@code Executors.newVirtualThreadPerTaskExecutor()}; {@code
- * p4j-virtual} is {@code JobServer.virtualThreads()}.
+ * {@code jdk-virtual} is {@code Executors.newVirtualThreadPerTaskExecutor()}; {@code p4j-virtual}
+ * is {@code JobServer.virtualThreads()}.
  *
- * <p>Run: {@code ./build package && java -jar parallel4j-bench/target/benchmarks.jar
- * SubmitOverhead -rf json -rff submit-overhead.json}
+ * <p>Run: {@code ./build package && java -jar parallel4j-bench/target/benchmarks.jar SubmitOverhead
+ * -rf json -rff submit-overhead.json}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class SubmitOverheadBenchmark {
   private static final int BATCH = 1000;
 

@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * Parallel Python's classic example: the sums of the primes below 100000, 100100, ..., 100700,
- * submitted as eight jobs to a job server with one worker per core, printed in input order,
- * then the server's stats.
+ * submitted as eight jobs to a job server with one worker per core, printed in input order, then
+ * the server's stats.
  */
 @Command(
     name = "demo",

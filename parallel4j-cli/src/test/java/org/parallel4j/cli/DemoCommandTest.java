@@ -23,15 +23,16 @@ class DemoCommandTest {
   void demoPrintsParallelPythonsSumsInInputOrderThenStats() {
     assertThat(run("demo", "--workers", "2")).isZero();
     List<String> lines = out.toString().lines().toList();
-    List<String> sums =
-        lines.stream().filter(l -> l.startsWith("Sum of primes below")).toList();
+    List<String> sums = lines.stream().filter(l -> l.startsWith("Sum of primes below")).toList();
     assertThat(sums).hasSize(8);
     assertThat(sums.get(0)).isEqualTo("Sum of primes below 100000 is 454396537");
     for (int i = 0; i < 8; i++) {
       long input = 100_000L + 100L * i;
       assertThat(sums.get(i))
           .isEqualTo(
-              "Sum of primes below " + input + " is "
+              "Sum of primes below "
+                  + input
+                  + " is "
                   + org.parallel4j.examples.Primes.sumBelow(input));
     }
     assertThat(out.toString())

@@ -1,14 +1,14 @@
 package org.parallel4j.spi;
 
 /**
- * A place where jobs run: a pool of local threads, of virtual threads, of worker processes, or
- * a remote node. A job server owns one or more backends; each pulls work from its
- * {@link WorkSource} while it has free workers and reports each item's end through the item.
+ * A place where jobs run: a pool of local threads, of virtual threads, of worker processes, or a
+ * remote node. A job server owns one or more backends; each pulls work from its {@link WorkSource}
+ * while it has free workers and reports each item's end through the item.
  *
- * <p>Lifecycle: {@link #start} once, then any number of {@link #workAvailable} and
- * {@link #setWorkers} calls; {@link #shutdown} when the server has no more work; the backend
- * then stops taking work and calls the listener once every worker has gone. Implementations
- * must be thread-safe.
+ * <p>Lifecycle: {@link #start} once, then any number of {@link #workAvailable} and {@link
+ * #setWorkers} calls; {@link #shutdown} when the server has no more work; the backend then stops
+ * taking work and calls the listener once every worker has gone. Implementations must be
+ * thread-safe.
  */
 public interface Backend {
   /** A short name for stats and for where a job ran, such as {@code threads}. */
@@ -18,20 +18,20 @@ public interface Backend {
   void start(WorkSource source);
 
   /**
-   * Offers a new item directly, before it is queued: a backend with an idle slot (say, room for
-   * one more worker) may take it and start it at once. Called on the submitting thread, so it
-   * must be cheap; the default takes nothing.
+   * Offers a new item directly, before it is queued: a backend with an idle slot (say, room for one
+   * more worker) may take it and start it at once. Called on the submitting thread, so it must be
+   * cheap; the default takes nothing.
    *
-   * @return whether the backend took the item; if so it must end it as if it had taken it from
-   *     its source
+   * @return whether the backend took the item; if so it must end it as if it had taken it from its
+   *     source
    */
   default boolean offer(WorkItem item) {
     return false;
   }
 
   /**
-   * Work was queued. Called on the submitting thread after each submission, so it must be
-   * cheap; a backend that starts workers on demand starts one here.
+   * Work was queued. Called on the submitting thread after each submission, so it must be cheap; a
+   * backend that starts workers on demand starts one here.
    */
   void workAvailable();
 

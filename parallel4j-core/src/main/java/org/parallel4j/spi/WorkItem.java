@@ -6,9 +6,9 @@ import java.io.Serializable;
  * One unit of work taken from a {@link WorkSource}: a task, its argument, and the handle that
  * reports its end to the job server.
  *
- * <p>A backend that takes an item must end it exactly once: either {@link #begin} returns
- * {@code false} (the job was cancelled while queued, and the backend drops it), or the backend
- * calls {@link #complete} or {@link #fail} after running it. Methods are thread-safe.
+ * <p>A backend that takes an item must end it exactly once: either {@link #begin} returns {@code
+ * false} (the job was cancelled while queued, and the backend drops it), or the backend calls
+ * {@link #complete} or {@link #fail} after running it. Methods are thread-safe.
  */
 public interface WorkItem {
   /** The job's id, unique within its job server. */

@@ -10,9 +10,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Article section 2.4, the {@code queue} module: a multi-producer, multi-consumer queue in the
- * three orders Python offers (FIFO {@code Queue}, {@code LifoQueue}, {@code PriorityQueue}),
- * with all the locking inside, and a clean shutdown: after {@link #close()}, consumers drain
- * what is left and then get {@link Optional#empty()}, so no poison pill is needed. Thread-safe.
+ * three orders Python offers (FIFO {@code Queue}, {@code LifoQueue}, {@code PriorityQueue}), with
+ * all the locking inside, and a clean shutdown: after {@link #close()}, consumers drain what is
+ * left and then get {@link Optional#empty()}, so no poison pill is needed. Thread-safe.
  *
  * @param <T> the element type
  */

@@ -11,8 +11,8 @@ import org.parallel4j.WaitMode;
 import org.parallel4j.WaitResult;
 
 /**
- * Article section 2.5, {@code concurrent.futures}: futures from a pool, collected as they
- * complete ({@code as_completed}) and waited on together ({@code wait}).
+ * Article section 2.5, {@code concurrent.futures}: futures from a pool, collected as they complete
+ * ({@code as_completed}) and waited on together ({@code wait}).
  *
  * <p>Run: {@code java ... FuturesExample [workers]}.
  */
@@ -35,7 +35,8 @@ public final class FuturesExample {
         boundOf.put(job, bound);
       }
       WaitResult<Job<Long>> first = JobServer.waitFor(jobs, WaitMode.FIRST_COMPLETED);
-      out.printf("first done: %d job(s); still running or queued: %d%n",
+      out.printf(
+          "first done: %d job(s); still running or queued: %d%n",
           first.done().size(), first.notDone().size());
       Map<Long, Long> results = new LinkedHashMap<>();
       JobServer.asCompleted(jobs)

@@ -9,8 +9,8 @@ import org.parallel4j.JobServer;
 
 /**
  * The article's figure 2: three tasks that each spend their time waiting on I/O. Run one after
- * another they pay the wait three times; run concurrently the waits overlap and the whole
- * takes about as long as the longest. The wait here is a sleep, as in the article.
+ * another they pay the wait three times; run concurrently the waits overlap and the whole takes
+ * about as long as the longest. The wait here is a sleep, as in the article.
  *
  * <p>Run: {@code java ... IoWait [ms-1 ms-2 ms-3]} (default 1000 700 400).
  */

@@ -24,16 +24,15 @@ import org.parallel4j.Job;
 import org.parallel4j.JobServer;
 
 /**
- * Article section 2.6: the link crawler that the article hands to a {@code
- * ProcessPoolExecutor}, {@code group_urls_task(urls, result_dict, html_link_regex)}. Each task
- * takes a URL from a shared queue, fetches the page, extracts its links with a regex and puts
- * them in a shared map.
+ * Article section 2.6: the link crawler that the article hands to a {@code ProcessPoolExecutor},
+ * {@code group_urls_task(urls, result_dict, html_link_regex)}. Each task takes a URL from a shared
+ * queue, fetches the page, extracts its links with a regex and puts them in a shared map.
  *
- * <p>The pages are served by a JDK {@link HttpServer} on 127.0.0.1 that this example starts:
- * page {@code i} links to pages {@code (i * 7 + k) % pages} for {@code k < i % 5}, and each
- * request waits a fixed delay, standing in for the network. The crawl runs serially, on
- * platform threads and on virtual threads, and prints the times: the work is I/O wait, so
- * threads hide it and virtual threads hide it at any scale.
+ * <p>The pages are served by a JDK {@link HttpServer} on 127.0.0.1 that this example starts: page
+ * {@code i} links to pages {@code (i * 7 + k) % pages} for {@code k < i % 5}, and each request
+ * waits a fixed delay, standing in for the network. The crawl runs serially, on platform threads
+ * and on virtual threads, and prints the times: the work is I/O wait, so threads hide it and
+ * virtual threads hide it at any scale.
  *
  * <p>Run: {@code java ... LinkCrawler [pages delay-ms threads]} (default 200 20 8).
  */
@@ -97,8 +96,8 @@ public final class LinkCrawler implements AutoCloseable {
   }
 
   /**
-   * The article's {@code group_urls_task}: takes one URL from {@code urls}, fetches it and
-   * records its links in {@code result}.
+   * The article's {@code group_urls_task}: takes one URL from {@code urls}, fetches it and records
+   * its links in {@code result}.
    */
   public void groupUrlsTask(
       ConcurrentLinkedQueue<String> urls, Map<String, List<String>> result, Pattern regex)
@@ -166,8 +165,7 @@ public final class LinkCrawler implements AutoCloseable {
       out.printf("crawling %d pages, %d ms per request%n", pages, delay.toMillis());
       byEngine.put("serial", timed("serial", out, () -> crawler.crawl(null)));
       try (JobServer server = JobServer.threads(threads)) {
-        byEngine.put(
-            "threads", timed(threads + " threads", out, () -> crawler.crawl(server)));
+        byEngine.put("threads", timed(threads + " threads", out, () -> crawler.crawl(server)));
       }
       try (JobServer server = JobServer.virtualThreads()) {
         byEngine.put("virtual", timed("virtual threads", out, () -> crawler.crawl(server)));

@@ -12,9 +12,9 @@ import org.parallel4j.Schedule;
  * inp[i]}, and an irregular loop where the schedule matters.
  *
  * <p>The irregular loop counts, per row of the upper half of the Mandelbrot set's window, the
- * points that stay bounded: rows near the real axis cross the set and cost hundreds of
- * iterations a point, rows near the top escape at once. A STATIC schedule gives the first
- * thread the expensive rows; DYNAMIC hands rows out as threads free up.
+ * points that stay bounded: rows near the real axis cross the set and cost hundreds of iterations a
+ * point, rows near the top escape at once. A STATIC schedule gives the first thread the expensive
+ * rows; DYNAMIC hands rows out as threads free up.
  *
  * <p>Run: {@code java ... ParallelLoops [size rows]} (default 2^24 and 1024).
  */

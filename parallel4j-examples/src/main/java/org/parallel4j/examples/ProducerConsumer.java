@@ -7,9 +7,9 @@ import java.util.concurrent.CompletableFuture;
 import org.parallel4j.TaskGroup;
 
 /**
- * Article section 2.4: a producer thread and consumer threads sharing a {@link ClosableQueue}.
- * The producer puts its items and closes the queue; each consumer takes until the queue is
- * closed and drained, then ends on its own.
+ * Article section 2.4: a producer thread and consumer threads sharing a {@link ClosableQueue}. The
+ * producer puts its items and closes the queue; each consumer takes until the queue is closed and
+ * drained, then ends on its own.
  *
  * <p>Run: {@code java ... ProducerConsumer}: prints the order each kind of queue yields.
  */
@@ -17,10 +17,9 @@ public final class ProducerConsumer {
   private ProducerConsumer() {}
 
   /**
-   * Produces {@code items} into a queue of the given order and consumes them on {@code
-   * consumers} threads. With {@code produceFirst} the consumers start only after every item is
-   * in, which makes the order of a LIFO or priority queue visible; otherwise producer and
-   * consumers run at once.
+   * Produces {@code items} into a queue of the given order and consumes them on {@code consumers}
+   * threads. With {@code produceFirst} the consumers start only after every item is in, which makes
+   * the order of a LIFO or priority queue visible; otherwise producer and consumers run at once.
    *
    * @return per consumer, the items it took, in the order it took them
    */
@@ -66,8 +65,7 @@ public final class ProducerConsumer {
   public static void main(String[] args) throws Exception {
     List<Integer> items = List.of(5, 1, 4, 2, 3);
     for (ClosableQueue.Order order : ClosableQueue.Order.values()) {
-      System.out.printf(
-          "%-8s put %s, took %s%n", order, items, run(order, items, 1, true).get(0));
+      System.out.printf("%-8s put %s, took %s%n", order, items, run(order, items, 1, true).get(0));
     }
   }
 }

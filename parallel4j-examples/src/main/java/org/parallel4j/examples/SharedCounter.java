@@ -1,16 +1,15 @@
 package org.parallel4j.examples;
 
 import java.util.concurrent.locks.ReentrantLock;
-import org.parallel4j.JobServer;
 import org.parallel4j.Job;
+import org.parallel4j.JobServer;
 
 /**
- * Article section 2.3, the {@code threading} module: a counter shared by many threads, each
- * change made under a lock, as Python's {@code with self._value_lock:} does. Thread-safe.
+ * Article section 2.3, the {@code threading} module: a counter shared by many threads, each change
+ * made under a lock, as Python's {@code with self._value_lock:} does. Thread-safe.
  *
- * <p>Run: {@code java ... SharedCounter [threads increments]}: every thread adds 1 and
- * subtracts 1 twice for each increment, then adds 1; the result is exactly {@code threads *
- * increments}.
+ * <p>Run: {@code java ... SharedCounter [threads increments]}: every thread adds 1 and subtracts 1
+ * twice for each increment, then adds 1; the result is exactly {@code threads * increments}.
  */
 public final class SharedCounter {
   private final ReentrantLock lock = new ReentrantLock();
@@ -52,8 +51,8 @@ public final class SharedCounter {
   }
 
   /**
-   * Hammers one counter from {@code threads} platform threads at once, {@code increments}
-   * rounds each, and returns the final value.
+   * Hammers one counter from {@code threads} platform threads at once, {@code increments} rounds
+   * each, and returns the final value.
    */
   public static long hammer(int threads, int increments) {
     SharedCounter counter = new SharedCounter(0);

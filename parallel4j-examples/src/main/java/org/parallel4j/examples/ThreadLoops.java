@@ -10,9 +10,9 @@ import org.parallel4j.TaskGroup;
 
 /**
  * Article section 2.2, the {@code _thread} module: two loops that sleep 4 s and 2 s, started
- * together. The Python version makes the main thread {@code sleep(6)} and hopes both are done;
- * here the main thread joins them in a {@link TaskGroup}, so it waits exactly as long as the
- * longer loop, and a failing loop is reported instead of lost.
+ * together. The Python version makes the main thread {@code sleep(6)} and hopes both are done; here
+ * the main thread joins them in a {@link TaskGroup}, so it waits exactly as long as the longer
+ * loop, and a failing loop is reported instead of lost.
  *
  * <p>Run: {@code java ... ThreadLoops [loop1-ms loop2-ms]} (default 4000 2000).
  */

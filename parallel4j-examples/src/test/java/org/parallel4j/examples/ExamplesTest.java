@@ -136,7 +136,8 @@ class ExamplesTest {
 
   @Test
   void ioWaitOverlapsOnlyWhenConcurrent() throws Exception {
-    List<Duration> waits = List.of(Duration.ofMillis(30), Duration.ofMillis(20), Duration.ofMillis(10));
+    List<Duration> waits =
+        List.of(Duration.ofMillis(30), Duration.ofMillis(20), Duration.ofMillis(10));
     assertThat(IoWait.serial(waits).maxConcurrent()).isEqualTo(1);
     assertThat(IoWait.concurrent(waits).maxConcurrent()).isEqualTo(3);
     IoWait.compare(waits, out);

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
 import org.parallel4j.Job;
 import org.parallel4j.JobServer;
 import org.parallel4j.TaskGroup;
-import org.junit.jupiter.api.Test;
 
 /** The code shown in README.md and docs/guide.md, compiled and run, so that it stays true. */
 class ReadmeExampleTest {
