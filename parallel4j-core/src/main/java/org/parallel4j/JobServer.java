@@ -113,10 +113,7 @@ public final class JobServer implements ExecutorService {
     this.name = b.name != null ? b.name : "parallel4j-" + SERVERS.incrementAndGet();
     this.ticker = b.ticker != null ? b.ticker : Ticker.system();
     this.startedAt = ticker.read();
-    Backend local =
-        b.engine == Engine.VIRTUAL
-            ? new ThreadBackend(name, true, b.workers)
-            : new ThreadBackend(name, false, b.workers);
+    Backend local = new ThreadBackend(name, b.engine == Engine.VIRTUAL, b.workers);
     this.lanes = List.of(new Lane(this, local));
     for (Lane lane : lanes) {
       lane.backend().start(lane);

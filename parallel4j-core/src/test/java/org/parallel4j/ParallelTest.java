@@ -50,7 +50,7 @@ class ParallelTest {
       @ForAll("schedules") Schedule schedule,
       @ForAll @IntRange(min = 1, max = 6) int threads) {
     int from = start;
-    int to = (int) Math.min(Integer.MAX_VALUE, (long) start + size);
+    int to = end(start, size);
     int n = to - from;
     AtomicIntegerArray visits = new AtomicIntegerArray(n);
     Parallel.loop()
@@ -74,7 +74,7 @@ class ParallelTest {
       @ForAll("schedules") Schedule schedule,
       @ForAll @IntRange(min = 1, max = 6) int threads) {
     int from = start;
-    int to = (int) Math.min(Integer.MAX_VALUE, (long) start + size);
+    int to = end(start, size);
     AtomicIntegerArray visits = new AtomicIntegerArray(to - from);
     Parallel.loop()
         .threads(threads)
@@ -107,7 +107,7 @@ class ParallelTest {
       @ForAll("schedules") Schedule schedule,
       @ForAll @IntRange(min = 1, max = 6) int threads) {
     int from = start;
-    int to = (int) Math.min(Integer.MAX_VALUE, (long) start + size);
+    int to = end(start, size);
     Parallel.Loop loop = Parallel.loop().threads(threads).schedule(schedule);
     long serialInt = 0;
     long serialLong = 0;
@@ -130,6 +130,11 @@ class ParallelTest {
     assertThat(loop.reduceInt(from, to, 0, i -> i * 7, (a, b) -> a ^ b)).isEqualTo(xor);
     // small integers as doubles add exactly, whatever the grouping
     assertThat(loop.sumDouble(from, to, i -> i % 1000)).isEqualTo((double) serialSumMod(from, to));
+  }
+
+  /** {@code start + size}, clipped at {@code Integer.MAX_VALUE}. */
+  private static int end(int start, int size) {
+    return (int) Math.min(Integer.MAX_VALUE, (long) start + size);
   }
 
   private static long serialSumMod(int from, int to) {
