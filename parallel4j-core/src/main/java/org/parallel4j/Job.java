@@ -203,6 +203,19 @@ public class Job<R> extends CompletableFuture<R> {
     }
   }
 
+  /**
+   * The attempt was lost and the job goes back to the queue: it may start again.
+   *
+   * @param counted whether the lost attempt counts against the job's attempts
+   */
+  void rearm(boolean counted) {
+    finishRunning();
+    if (!counted) {
+      attempts--;
+    }
+    state = NEW;
+  }
+
   void ended(long now) {
     endedAt = now;
   }

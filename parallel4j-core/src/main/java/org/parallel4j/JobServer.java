@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+import org.parallel4j.process.ProcessBackend;
 import org.parallel4j.spi.Backend;
 
 /**
@@ -108,12 +109,17 @@ public final class JobServer implements ExecutorService {
   private final AtomicInteger terminating = new AtomicInteger();
   private volatile int runState = RUNNING;
   private volatile ThreadPoolExecutor callbacks;
+  private final int maxAttempts;
 
   private JobServer(Builder b) {
     this.name = b.name != null ? b.name : "parallel4j-" + SERVERS.incrementAndGet();
     this.ticker = b.ticker != null ? b.ticker : Ticker.system();
     this.startedAt = ticker.read();
-    Backend local = new ThreadBackend(name, b.engine == Engine.VIRTUAL, b.workers);
+    this.maxAttempts = b.maxAttempts > 0 ? b.maxAttempts : 3;
+    Backend local =
+        b.engine == Engine.PROCESSES
+            ? new ProcessBackend(name, b.workers, 16, b.workerJvmArgs)
+            : new ThreadBackend(name, b.engine == Engine.VIRTUAL, b.workers);
     this.lanes = List.of(new Lane(this, local));
     for (Lane lane : lanes) {
       lane.backend().start(lane);
@@ -128,6 +134,22 @@ public final class JobServer implements ExecutorService {
   /** A server that runs each job on its own virtual thread, with no limit on how many. */
   public static JobServer virtualThreads() {
     return builder().virtualThreads().build();
+  }
+
+  /**
+   * A server with one worker process per available processor (Parallel Python's {@code ncpus}
+   * detection).
+   */
+  public static JobServer processes() {
+    return processes(Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * A server with {@code workers} worker processes: JVMs started with this JVM's class path. Tasks,
+   * what they capture, their arguments and results must be {@link java.io.Serializable}.
+   */
+  public static JobServer processes(int workers) {
+    return builder().processes(workers).build();
   }
 
   /** A builder for the server's options. */
@@ -242,6 +264,24 @@ public final class JobServer implements ExecutorService {
     for (Lane lane : lanes) {
       lane.backend().workAvailable();
     }
+  }
+
+  /** A job whose worker was lost goes back to the queue for another attempt. */
+  void requeue(Work work) {
+    queue.add(work);
+    for (Lane lane : lanes) {
+      lane.backend().workAvailable();
+    }
+  }
+
+  /** How many times a job may be started before a lost worker fails it. */
+  int maxAttempts() {
+    return maxAttempts;
+  }
+
+  /** Whether shutdownNow was called. */
+  boolean isStopping() {
+    return runState >= STOP;
   }
 
   /** A job ended without running (cancelled while queued, or drained): count it. */
@@ -823,7 +863,8 @@ public final class JobServer implements ExecutorService {
 
   private enum Engine {
     THREADS,
-    VIRTUAL
+    VIRTUAL,
+    PROCESSES
   }
 
   /**
@@ -835,8 +876,40 @@ public final class JobServer implements ExecutorService {
     private Engine engine;
     private int workers;
     private Ticker ticker;
+    private int maxAttempts;
+    private List<String> workerJvmArgs = List.of();
 
     private Builder() {}
+
+    /** Runs jobs in {@code workers} worker processes. */
+    public Builder processes(int workers) {
+      checkPositive("workers", workers);
+      setEngine(Engine.PROCESSES, workers);
+      return this;
+    }
+
+    /**
+     * How many times a job may be started when the worker running it dies (default 3); after that
+     * the job fails with {@link WorkerCrashedException}.
+     */
+    public Builder maxAttempts(int maxAttempts) {
+      checkPositive("maxAttempts", maxAttempts);
+      if (this.maxAttempts != 0) {
+        throw new IllegalStateException("maxAttempts: already set to " + this.maxAttempts);
+      }
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /** Extra options for each worker JVM, such as {@code -Xmx256m} (default: none). */
+    public Builder workerJvmArgs(String... args) {
+      List<String> list = List.of(args);
+      if (!this.workerJvmArgs.isEmpty()) {
+        throw new IllegalStateException("workerJvmArgs: already set to " + this.workerJvmArgs);
+      }
+      this.workerJvmArgs = list;
+      return this;
+    }
 
     /** The server's name (default {@code parallel4j-N}), used in thread names and messages. */
     public Builder name(String name) {
@@ -900,6 +973,9 @@ public final class JobServer implements ExecutorService {
     }
 
     private static String describe(Engine engine, int workers) {
+      if (engine == Engine.PROCESSES) {
+        return "processes(" + workers + ")";
+      }
       return engine == Engine.THREADS
           ? "threads(" + workers + ")"
           : workers == Integer.MAX_VALUE ? "virtualThreads()" : "virtualThreads(" + workers + ")";

@@ -23,6 +23,10 @@ final class Lane implements WorkSource {
     this.backendName = backend.name();
   }
 
+  JobServer server() {
+    return server;
+  }
+
   Backend backend() {
     return backend;
   }

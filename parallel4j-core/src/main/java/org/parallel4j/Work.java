@@ -90,6 +90,41 @@ final class Work implements WorkItem {
     lane.retired(this);
   }
 
+  @Override
+  public boolean retry(Throwable failure) {
+    return requeue(failure, true);
+  }
+
+  @Override
+  public void giveBack() {
+    requeue(null, false);
+  }
+
+  private boolean requeue(Throwable failure, boolean counted) {
+    Lane from = lane;
+    if (from.server().isStopping()) { // shutdownNow: the job ends cancelled
+      job.cancel(false);
+    }
+    if (job.isDone()) { // cancelled while it ran: nothing to run again
+      job.finishRunning();
+      from.dropped(this);
+      return false;
+    }
+    if (counted && job.attempts() >= from.server().maxAttempts()) {
+      failAt(failure, from.now());
+      return false;
+    }
+    job.rearm(counted);
+    lane = null;
+    from.server().requeue(this);
+    return true;
+  }
+
+  @Override
+  public int attempt() {
+    return job.attempts();
+  }
+
   /** Runs {@code this} in the calling thread, for {@code shutdownNow}'s list of unrun tasks. */
   Runnable asRunnable() {
     return () -> {

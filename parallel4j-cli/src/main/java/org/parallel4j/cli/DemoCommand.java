@@ -28,7 +28,8 @@ final class DemoCommand implements Callable<Integer> {
   /** The engines the demo can run on. */
   enum Engine {
     threads,
-    virtual
+    virtual,
+    processes
   }
 
   @Spec CommandSpec spec;
@@ -36,12 +37,12 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--engine",
       defaultValue = "threads",
-      description = "threads or virtual (default: ${DEFAULT-VALUE})")
+      description = "threads, virtual or processes (default: ${DEFAULT-VALUE})")
   Engine engine;
 
   @Option(
       names = "--workers",
-      description = "workers for the threads engine (default: one per core)")
+      description = "workers for the threads and processes engines (default: one per core)")
   Integer workers;
 
   @Option(
@@ -64,7 +65,11 @@ final class DemoCommand implements Callable<Integer> {
           spec.commandLine(), "--jobs: " + jobs + " (expected: > 0)");
     }
     try (JobServer server =
-        engine == Engine.virtual ? JobServer.virtualThreads() : JobServer.threads(n)) {
+        switch (engine) {
+          case virtual -> JobServer.virtualThreads();
+          case processes -> JobServer.processes(n);
+          case threads -> JobServer.threads(n);
+        }) {
       out.printf(
           "Starting parallel4j with %s workers on %s (%d cores)%n",
           engine == Engine.virtual ? "virtual-thread" : Integer.toString(n), engine, cores);

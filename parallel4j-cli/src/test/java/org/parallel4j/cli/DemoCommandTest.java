@@ -47,6 +47,14 @@ class DemoCommandTest {
   }
 
   @Test
+  void demoRunsOnWorkerProcesses() {
+    assertThat(run("demo", "--engine", "processes", "--workers", "2", "--jobs", "3")).isZero();
+    assertThat(out.toString())
+        .contains("Sum of primes below 100000 is 454396537", "processes")
+        .containsPattern("processes\\s+2\\s+3\\s+100.00");
+  }
+
+  @Test
   void badOptionsAreNamed() {
     assertThat(run("demo", "--workers", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("--workers: 0 (expected: > 0)");

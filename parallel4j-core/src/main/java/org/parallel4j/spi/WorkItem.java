@@ -43,4 +43,23 @@ public interface WorkItem {
 
   /** Ends the item with the task's failure. */
   void fail(Throwable error);
+
+  /**
+   * The worker running the item was lost (it crashed, or its node left) before the item ended. The
+   * job goes back to the queue for another attempt, or, when it has used all its attempts, fails
+   * with {@code failure}.
+   *
+   * @param failure what the job fails with when no attempt is left
+   * @return whether the job will run again
+   */
+  boolean retry(Throwable failure);
+
+  /**
+   * The item was sent to a worker that was lost before it began to run it (it was queued there
+   * behind another job): the job goes back to the queue, and this attempt does not count.
+   */
+  void giveBack();
+
+  /** How many times this item has been started, this attempt included. */
+  int attempt();
 }

@@ -1,0 +1,492 @@
+package org.parallel4j.process;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.parallel4j.WorkerCrashedException;
+import org.parallel4j.spi.Backend;
+import org.parallel4j.spi.Codec;
+import org.parallel4j.spi.WorkItem;
+import org.parallel4j.spi.WorkSource;
+
+/**
+ * Runs jobs in worker JVMs started by this one: Python's process pools and Parallel Python's local
+ * workers. Not part of the API: reach it through {@code JobServer.processes(n)}.
+ *
+ * <h2>Implementation</h2>
+ *
+ * <b>Workers.</b> Each worker is a JVM started with this JVM's class path and {@link WorkerMain},
+ * connected by a Unix domain socket of its own in a private temporary directory; its standard
+ * output and error are forwarded line by line with a {@code [worker-3 pid 1234]} prefix, and its
+ * last error lines are kept for crash reports.
+ *
+ * <p><b>Dispatch.</b> One dispatcher thread per worker takes jobs from the server's queue while the
+ * worker has fewer than {@code maxInFlight} jobs in flight, encodes them and sends them; one reader
+ * thread per worker completes jobs as results arrive. So a faster worker takes more.
+ *
+ * <p><b>Failure.</b> A worker whose channel closes (it exited, was killed, crashed, or sent a bad
+ * frame) is noticed by its reader at once; its in-flight jobs go back to the queue for another
+ * attempt, or fail with {@link WorkerCrashedException} when they have used all their attempts, and
+ * a fresh worker replaces it. Jobs on other workers are not disturbed.
+ *
+ * <p><b>Lifecycle.</b> Workers start with the backend. At shutdown each worker is told to finish
+ * and exit; termination is reported once every worker process has ended.
+ */
+public final class ProcessBackend implements Backend {
+  private static final int ERROR_LINES_KEPT = 20;
+  private static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+  private static final long WAKE_MILLIS = 50;
+
+  private final String serverName;
+  private final int maxInFlight;
+  private final int maxFrame;
+  private final List<String> jvmArgs;
+  private final Codec codec = new JavaSerializationCodec();
+  private final List<Worker> live = new CopyOnWriteArrayList<>();
+  private final AtomicInteger serial = new AtomicInteger();
+  private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
+  private final Path dir;
+  private volatile int target;
+  private volatile boolean stopping;
+  private WorkSource source;
+
+  /**
+   * A backend of {@code workers} worker processes.
+   *
+   * @param serverName the job server's name, for thread names
+   * @param workers the number of worker processes
+   * @param maxInFlight the most jobs sent to one worker and not yet answered
+   * @param jvmArgs extra options for each worker JVM, such as {@code -Xmx256m}
+   */
+  public ProcessBackend(String serverName, int workers, int maxInFlight, List<String> jvmArgs) {
+    this.serverName = serverName;
+    this.target = workers;
+    this.maxInFlight = maxInFlight;
+    this.maxFrame = 64 << 20;
+    this.jvmArgs = List.copyOf(jvmArgs);
+    try {
+      this.dir = Files.createTempDirectory("parallel4j-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a directory for worker sockets", e);
+    }
+  }
+
+  @Override
+  public String name() {
+    return "processes";
+  }
+
+  @Override
+  public void start(WorkSource source) {
+    this.source = source;
+    List<Thread> starting = new ArrayList<>();
+    for (int i = 0; i < target; i++) {
+      starting.add(Thread.ofPlatform().name(serverName + "-starter").start(this::startWorker));
+    }
+    for (Thread t : starting) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (live.isEmpty()) {
+      throw new IllegalStateException(
+          serverName + ": no worker process could be started (see the errors above)");
+    }
+  }
+
+  @Override
+  public void workAvailable() {
+    // dispatchers wait on the queue themselves
+  }
+
+  @Override
+  public int workers() {
+    return target;
+  }
+
+  @Override
+  public void setWorkers(int n) {
+    int old = target;
+    target = n;
+    for (int i = old; i < n; i++) {
+      Thread.ofPlatform().name(serverName + "-starter").start(this::startWorker);
+    }
+    for (Worker w : live) {
+      if (live.size() <= target) {
+        break;
+      }
+      w.retire();
+    }
+  }
+
+  @Override
+  public int busy() {
+    int n = 0;
+    for (Worker w : live) {
+      n += w.inFlight.size();
+    }
+    return n;
+  }
+
+  @Override
+  public void cancelRunning() {
+    for (Worker w : live) {
+      w.process.destroyForcibly(); // its jobs end cancelled: the server is stopping
+    }
+  }
+
+  @Override
+  public void shutdown(Runnable onTerminated) {
+    this.onTerminated.set(onTerminated);
+    stopping = true;
+    for (Worker w : live) {
+      w.retire();
+    }
+    checkTerminated();
+  }
+
+  /** The pids of the worker processes alive now. */
+  public List<Long> pids() {
+    List<Long> pids = new ArrayList<>();
+    for (Worker w : live) {
+      pids.add(w.pid);
+    }
+    return pids;
+  }
+
+  private void checkTerminated() {
+    if (stopping && live.isEmpty()) {
+      Runnable r = onTerminated.getAndSet(null);
+      if (r != null) {
+        try {
+          Files.deleteIfExists(dir);
+        } catch (IOException e) {
+          // a temporary directory left behind is harmless
+        }
+        r.run();
+      }
+    }
+  }
+
+  private void startWorker() {
+    if (stopping) {
+      return;
+    }
+    String name = "worker-" + serial.incrementAndGet();
+    Path socket = dir.resolve(name + ".sock");
+    try (ServerSocketChannel listener =
+            ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+        Selector selector = Selector.open()) {
+      listener.bind(UnixDomainSocketAddress.of(socket));
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-XX:+UseSerialGC");
+      command.add("-XX:-UsePerfData");
+      command.addAll(jvmArgs);
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add(WorkerMain.class.getName());
+      command.add(socket.toString());
+      command.add(name);
+      command.add(Integer.toString(maxFrame));
+      Process process = new ProcessBuilder(command).start();
+      listener.configureBlocking(false);
+      listener.register(selector, SelectionKey.OP_ACCEPT);
+      long deadline = System.nanoTime() + CONNECT_TIMEOUT_NANOS;
+      SocketChannel ch = null;
+      while (ch == null) {
+        if (stopping) {
+          process.destroyForcibly(); // the server is closing: this worker is not needed
+          return;
+        }
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          process.destroyForcibly();
+          String err =
+              new String(process.getErrorStream().readNBytes(4096), StandardCharsets.UTF_8);
+          throw new IOException(
+              name + " did not connect (alive=" + process.isAlive() + "): " + err.strip());
+        }
+        selector.select(100);
+        ch = listener.accept();
+      }
+      ch.configureBlocking(true);
+      Worker w = new Worker(name, process, ch);
+      live.add(w);
+      w.start();
+      if (stopping) { // shutdown may have looked at the workers before this one was added
+        w.retire();
+      }
+    } catch (IOException e) {
+      System.err.println("[" + serverName + "] cannot start " + name + ": " + e.getMessage());
+    } finally {
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException e) {
+        // left behind in our private temporary directory
+      }
+    }
+  }
+
+  /** One worker process and the threads that serve it. */
+  private final class Worker {
+    final String name;
+    final Process process;
+    final long pid;
+    final SocketChannel ch;
+    final DataInputStream in;
+    final DataOutputStream out;
+    // in the order sent; the worker runs them in that order, so the head is the one running
+    final ConcurrentLinkedQueue<WorkItem> inFlight = new ConcurrentLinkedQueue<>();
+    final Semaphore credits = new Semaphore(maxInFlight);
+    final ArrayDeque<String> lastErrors = new ArrayDeque<>(); // guarded by itself
+    final AtomicBoolean dead = new AtomicBoolean();
+    volatile boolean retiring;
+    Thread dispatcher;
+
+    Worker(String name, Process process, SocketChannel ch) throws IOException {
+      this.name = name;
+      this.process = process;
+      this.pid = process.pid();
+      this.ch = ch;
+      this.in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(ch), 1 << 16));
+      this.out = new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(ch), 1 << 16));
+      Frames.Frame hello = Frames.read(in, maxFrame);
+      if (hello.type() != Frames.HELLO || hello.id() != pid) {
+        throw new IOException(name + " sent a bad greeting: type " + hello.type());
+      }
+    }
+
+    void start() {
+      String prefix = "[" + name + " pid " + pid + "] ";
+      pump(process.getInputStream(), System.out, prefix, false);
+      pump(process.getErrorStream(), System.err, prefix, true);
+      Thread.ofPlatform().daemon(true).name(serverName + "-" + name + "-reader").start(this::read);
+      dispatcher =
+          Thread.ofPlatform()
+              .daemon(true)
+              .name(serverName + "-" + name + "-dispatcher")
+              .start(this::dispatch);
+    }
+
+    private void pump(InputStream stream, PrintStream to, String prefix, boolean keep) {
+      Thread.ofPlatform()
+          .daemon(true)
+          .name(serverName + "-" + name + (keep ? "-stderr" : "-stdout"))
+          .start(
+              () -> {
+                try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                  for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    to.println(prefix + line);
+                    if (keep) {
+                      synchronized (lastErrors) {
+                        if (lastErrors.size() == ERROR_LINES_KEPT) {
+                          lastErrors.removeFirst();
+                        }
+                        lastErrors.addLast(line);
+                      }
+                    }
+                  }
+                } catch (IOException e) {
+                  // the process is gone
+                }
+              });
+    }
+
+    private void dispatch() {
+      String worker = name + " pid " + pid;
+      // never interrupted: an interrupt during a write would close the channel, so the waits
+      // below are bounded and the flags are checked between them
+      try {
+        while (!dead.get() && !retiring) {
+          if (!credits.tryAcquire(WAKE_MILLIS, TimeUnit.MILLISECONDS)) {
+            continue;
+          }
+          WorkItem item = source.poll(WAKE_MILLIS, TimeUnit.MILLISECONDS);
+          if (item == null) {
+            credits.release();
+            continue;
+          }
+          if (!item.begin(worker, () -> {})) {
+            credits.release();
+            continue;
+          }
+          byte[] payload;
+          try {
+            payload = codec.encode(new Object[] {item.task(), item.argument()});
+          } catch (IOException e) {
+            credits.release();
+            item.fail(
+                new IllegalArgumentException(
+                    "job "
+                        + item.jobId()
+                        + " cannot be sent to a worker process: "
+                        + e.getMessage(),
+                    e));
+            continue;
+          }
+          inFlight.add(item);
+          try {
+            synchronized (out) {
+              Frames.write(out, Frames.TASK, item.jobId(), payload);
+              out.flush();
+            }
+          } catch (IOException e) {
+            died(e);
+          }
+          if (dead.get()) {
+            reclaim(item); // the reader may have emptied inFlight before we added it
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // not sent by us; end the dispatcher
+      }
+    }
+
+    private void read() {
+      try {
+        while (true) {
+          Frames.Frame frame = Frames.read(in, maxFrame);
+          WorkItem item = inFlight.peek();
+          if (item == null || item.jobId() != frame.id()) {
+            throw new IOException(
+                name
+                    + " answered job "
+                    + frame.id()
+                    + ", expected "
+                    + (item == null ? "none" : "job " + item.jobId()));
+          }
+          inFlight.poll();
+          credits.release();
+          switch (frame.type()) {
+            case Frames.RESULT -> {
+              Object result;
+              try {
+                result = codec.decode(frame.payload());
+              } catch (IOException e) {
+                item.fail(e);
+                continue;
+              }
+              item.complete(result);
+            }
+            case Frames.FAILURE -> {
+              Throwable error;
+              try {
+                error = (Throwable) codec.decode(frame.payload());
+              } catch (IOException | ClassCastException e) {
+                error = e;
+              }
+              item.fail(error);
+            }
+            default -> throw new IOException(name + " sent a frame of type " + frame.type());
+          }
+          if (retiring && inFlight.isEmpty()) {
+            stop();
+          }
+        }
+      } catch (IOException e) {
+        died(e);
+      }
+    }
+
+    /** Asks the worker to finish what it has and exit. */
+    void retire() {
+      retiring = true;
+      if (inFlight.isEmpty()) {
+        stop();
+      }
+    }
+
+    private void stop() {
+      try {
+        synchronized (out) {
+          Frames.write(out, Frames.SHUTDOWN, 0, new byte[0]);
+          out.flush();
+        }
+      } catch (IOException e) {
+        // already gone; the reader will notice
+      }
+    }
+
+    private void died(IOException cause) {
+      if (!dead.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // closing anyway
+      }
+      boolean ended;
+      try {
+        ended = process.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        ended = false;
+      }
+      if (!ended) {
+        process.destroyForcibly();
+      }
+      String exit;
+      try {
+        int code = process.waitFor();
+        exit = code > 128 ? "killed by signal " + (code - 128) : "exit code " + code;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        exit = "unknown exit (" + cause + ")";
+      }
+      List<String> errors;
+      synchronized (lastErrors) {
+        errors = List.copyOf(lastErrors);
+      }
+      WorkItem running = inFlight.poll(); // the one the worker was running: it counts
+      if (running != null) {
+        running.retry(
+            new WorkerCrashedException(
+                name, pid, exit, running.jobId(), running.attempt(), errors));
+      }
+      for (WorkItem waiting = inFlight.poll(); waiting != null; waiting = inFlight.poll()) {
+        waiting.giveBack(); // queued behind it in the worker, never begun there
+      }
+      live.remove(this);
+      if (!stopping && !retiring && live.size() < target) {
+        Thread.ofPlatform().name(serverName + "-starter").start(ProcessBackend.this::startWorker);
+      }
+      checkTerminated();
+    }
+
+    private void reclaim(WorkItem item) {
+      if (inFlight.remove(item)) {
+        item.giveBack(); // never reached the worker
+      }
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package org.parallel4j;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker-process engine, with real worker JVMs that are made to crash and are killed for real.
+ * Each test bounds its own waits; {@code close()} must leave no worker alive.
+ */
+class ProcessJobServerTest {
+  @TempDir Path tmp;
+
+  private static void assertAllGone(List<Long> pids) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                pids.stream()
+                    .noneMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)));
+  }
+
+  @Test
+  void runsLambdasWithTheirCapturesInOtherProcesses() throws Exception {
+    List<Long> pids;
+    try (JobServer server = JobServer.processes(2)) {
+      int offset = 5;
+      Job<Integer> job = server.submit(x -> x + offset, 10);
+      assertThat(job.get(60, SECONDS)).isEqualTo(15);
+      assertThat(job.ranOn()).startsWith("processes/worker-");
+      long me = ProcessHandle.current().pid();
+      List<Long> seen =
+          server.map(
+              x -> ProcessHandle.current().pid(), IntStream.range(0, 200).boxed().toList(), 1);
+      pids = seen.stream().distinct().toList();
+      assertThat(pids).doesNotContain(me).isNotEmpty();
+      List<Integer> inputs = IntStream.range(0, 2000).boxed().toList();
+      assertThat(server.map(x -> x * x, inputs))
+          .isEqualTo(inputs.stream().map(x -> x * x).toList());
+      assertThat(server.stats().jobsRun()).isPositive();
+    }
+    assertAllGone(pids);
+  }
+
+  @Test
+  void aTaskExceptionArrivesWithTheWorkersStackTrace() throws Exception {
+    try (JobServer server = JobServer.processes(1)) {
+      Job<Object> job =
+          server.submit(
+              () -> {
+                throw new IOException("disk on fire in the worker");
+              });
+      assertThatThrownBy(() -> job.get(60, SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOf(IOException.class)
+          .hasMessage("disk on fire in the worker")
+          .satisfies(
+              e ->
+                  assertThat(Arrays.toString(e.getStackTrace()))
+                      .contains("org.parallel4j.process.WorkerMain"));
+      assertThat(server.submit(() -> "still serving").get(60, SECONDS)).isEqualTo("still serving");
+    }
+  }
+
+  @Test
+  void aTaskThatCannotBeSentFailsItsOwnJobWithTheClassNamed() throws Exception {
+    try (JobServer server = JobServer.processes(1)) {
+      Object notSerializable = new Object();
+      Job<Integer> bad = server.submit(() -> notSerializable.hashCode());
+      assertThatThrownBy(() -> bad.get(60, SECONDS))
+          .cause()
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("java.lang.Object")
+          .hasMessageContaining("not serializable");
+      Job<Object> badResult = server.submit(() -> new Object());
+      assertThatThrownBy(() -> badResult.get(60, SECONDS))
+          .cause()
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("cannot be sent back");
+      assertThat(server.submit(x -> x + 1, 1).get(60, SECONDS)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aCrashingJobFailsAfterItsAttemptsAndEveryOtherJobCompletes() throws Exception {
+    try (JobServer server = JobServer.builder().processes(2).maxAttempts(2).build()) {
+      List<Job<Integer>> jobs = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        jobs.add(
+            server.submit(
+                x -> {
+                  if (x == 500) {
+                    System.err.println("about to exit on input " + x);
+                    Runtime.getRuntime().halt(3);
+                  }
+                  return x * 2;
+                },
+                i));
+      }
+      for (int i = 0; i < jobs.size(); i++) {
+        Job<Integer> job = jobs.get(i);
+        if (i == 500) {
+          assertThatThrownBy(() -> job.get(60, SECONDS))
+              .cause()
+              .isInstanceOf(WorkerCrashedException.class)
+              .hasMessageContaining("exit code 3")
+              .hasMessageContaining("attempts=2")
+              .hasMessageContaining("about to exit on input 500");
+          assertThat(job.attempts()).isEqualTo(2);
+        } else {
+          assertThat(job.get(60, SECONDS)).as("job for input %d", i).isEqualTo(i * 2);
+        }
+      }
+      assertThat(server.submit(x -> x + 1, 1).get(60, SECONDS)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aJobWhoseWorkerDiesOnceIsRetriedElsewhereAndSucceeds() throws Exception {
+    Path marker = tmp.resolve("crashed-once");
+    String path = marker.toString();
+    try (JobServer server = JobServer.processes(2)) {
+      Job<String> job =
+          server.submit(
+              () -> {
+                Path m = Path.of(path);
+                if (!Files.exists(m)) {
+                  Files.createFile(m);
+                  Runtime.getRuntime().halt(7);
+                }
+                return "done";
+              });
+      assertThat(job.get(60, SECONDS)).isEqualTo("done");
+      assertThat(job.attempts()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aWorkerKilledFromOutsideIsReplacedAndItsJobRetried() throws Exception {
+    Path started = tmp.resolve("started");
+    String path = started.toString();
+    try (JobServer server = JobServer.processes(2)) {
+      Job<Long> victim =
+          server.submit(
+              () -> {
+                Path p = Path.of(path);
+                if (!Files.exists(p)) {
+                  Files.writeString(p, Long.toString(ProcessHandle.current().pid()));
+                  new java.util.concurrent.CountDownLatch(1).await(60, SECONDS); // killed here
+                }
+                return ProcessHandle.current().pid();
+              });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> Files.exists(started) && Files.size(started) > 0);
+      long pid = Long.parseLong(Files.readString(started).strip());
+      ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL, to a pid we started
+      long ranOn = victim.get(60, SECONDS);
+      assertThat(ranOn).isNotEqualTo(pid);
+      assertThat(victim.attempts()).isEqualTo(2);
+      List<Integer> inputs = IntStream.range(0, 100).boxed().toList();
+      assertThat(server.map(x -> x + 1, inputs)).hasSize(100);
+    }
+  }
+
+  @Test
+  void workersExitWhenTheirServerIsKilled() throws Exception {
+    Process owner =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                OrphanHelperMain.class.getName())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      List<Long> pids = new ArrayList<>();
+      try (var lines =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  owner.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          if (line.startsWith("pids [")) {
+            for (String p : line.substring(6, line.length() - 1).split(", ")) {
+              pids.add(Long.parseLong(p.strip()));
+            }
+            break;
+          }
+        }
+        assertThat(pids).as("worker pids printed by the owner").isNotEmpty();
+        assertThat(pids).allMatch(p -> ProcessHandle.of(p).isPresent());
+        owner.destroyForcibly(); // SIGKILL: the owner gets no chance to stop its workers
+        assertThat(owner.waitFor(30, SECONDS)).isTrue();
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () ->
+                    pids.stream()
+                        .noneMatch(
+                            p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)));
+      }
+    } finally {
+      owner.destroyForcibly();
+    }
+  }
+}
