@@ -255,6 +255,12 @@ public final class JobServer implements ExecutorService {
       retire();
       throw new RejectedExecutionException(snapshot("job server is shut down"));
     }
+    try {
+      work.prepared = lanes.get(0).backend().prepare(work.task(), work.argument());
+    } catch (RuntimeException e) { // refused: the job was never accepted
+      retire();
+      throw e;
+    }
     for (Lane lane : lanes) {
       if (lane.offer(work)) {
         return;

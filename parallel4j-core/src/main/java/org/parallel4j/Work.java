@@ -14,6 +14,7 @@ final class Work implements WorkItem {
   private final Object argument;
   private final boolean hasArgument;
   Lane lane;
+  Object prepared;
 
   @SuppressWarnings("unchecked")
   Work(Job<?> job, Serializable task, Object argument, boolean hasArgument) {
@@ -40,6 +41,11 @@ final class Work implements WorkItem {
   @Override
   public Object argument() {
     return argument;
+  }
+
+  @Override
+  public Object prepared() {
+    return prepared;
   }
 
   @Override

@@ -77,21 +77,27 @@ class ProcessJobServerTest {
   }
 
   @Test
-  void aTaskThatCannotBeSentFailsItsOwnJobWithTheClassNamed() throws Exception {
+  void aTaskThatCannotBeShippedIsRefusedAtSubmitNamingWhatCannot() throws Exception {
     try (JobServer server = JobServer.processes(1)) {
       Object notSerializable = new Object();
-      Job<Integer> bad = server.submit(() -> notSerializable.hashCode());
-      assertThatThrownBy(() -> bad.get(60, SECONDS))
-          .cause()
+      assertThatThrownBy(() -> server.submit(() -> notSerializable.hashCode()))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("java.lang.Object")
+          .hasMessageContaining("the lambda in " + ProcessJobServerTest.class.getName())
+          .hasMessageContaining("captures value 0, of type java.lang.Object")
           .hasMessageContaining("not serializable");
+      assertThatThrownBy(() -> server.submit(() -> this.tmp))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("captures 'this', an instance of " + getClass().getName());
+      assertThatThrownBy(() -> server.submit(x -> x.hashCode(), new Object()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("its argument, of type java.lang.Object, is not serializable");
       Job<Object> badResult = server.submit(() -> new Object());
       assertThatThrownBy(() -> badResult.get(60, SECONDS))
           .cause()
           .isInstanceOf(IOException.class)
           .hasMessageContaining("cannot be sent back");
       assertThat(server.submit(x -> x + 1, 1).get(60, SECONDS)).isEqualTo(2);
+      assertThat(server.stats().active()).isZero();
     }
   }
 

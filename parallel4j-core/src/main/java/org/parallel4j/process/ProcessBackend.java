@@ -101,6 +101,18 @@ public final class ProcessBackend implements Backend {
     return "processes";
   }
 
+  /** Encodes the job at submit; refuses, naming what cannot be shipped, if it cannot be. */
+  @Override
+  public Object prepare(java.io.Serializable task, Object argument) {
+    try {
+      return codec.encode(new Object[] {task, argument});
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "task cannot be sent to a worker process: " + Shippable.explain(codec, task, argument, e),
+          e);
+    }
+  }
+
   @Override
   public void start(WorkSource source) {
     this.source = source;
@@ -339,9 +351,11 @@ public final class ProcessBackend implements Backend {
             credits.release();
             continue;
           }
-          byte[] payload;
+          byte[] payload = (byte[]) item.prepared(); // encoded at submit
           try {
-            payload = codec.encode(new Object[] {item.task(), item.argument()});
+            if (payload == null) {
+              payload = codec.encode(new Object[] {item.task(), item.argument()});
+            }
           } catch (IOException e) {
             credits.release();
             item.fail(

@@ -11,6 +11,18 @@ package org.parallel4j.spi;
  * thread-safe.
  */
 public interface Backend {
+  /**
+   * Checks and prepares a job at submit, on the submitting thread. A backend that ships jobs to
+   * other processes encodes them here, so that a job that cannot be shipped is refused at submit,
+   * with a message naming what cannot, and encoding runs on the submitting threads. The value
+   * returned comes back from {@link WorkItem#prepared()}. The default does nothing.
+   *
+   * @throws IllegalArgumentException when the job cannot run on this backend
+   */
+  default Object prepare(java.io.Serializable task, Object argument) {
+    return null;
+  }
+
   /** A short name for stats and for where a job ran, such as {@code threads}. */
   String name();
 

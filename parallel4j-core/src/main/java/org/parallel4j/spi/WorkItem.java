@@ -20,6 +20,9 @@ public interface WorkItem {
   /** The argument of a {@code Task.Fn}; {@code null} for a {@code Task.Call}. */
   Object argument();
 
+  /** What {@link Backend#prepare} returned for this job at submit, or {@code null}. */
+  Object prepared();
+
   /**
    * Marks the item as running on {@code worker}.
    *
