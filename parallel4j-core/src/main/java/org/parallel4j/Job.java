@@ -127,14 +127,29 @@ public class Job<R> extends CompletableFuture<R> {
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
     boolean cancelled = super.cancel(mayInterruptIfRunning);
-    if (cancelled && mayInterruptIfRunning && STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
+    if (cancelled && mayInterruptIfRunning) {
+      interruptIfRunning();
+    }
+    return cancelled;
+  }
+
+  /** Fails the job with {@code error} and interrupts it if it is running; false if done. */
+  boolean failAndInterrupt(Throwable error) {
+    boolean failed = completeExceptionally(error);
+    if (failed) {
+      interruptIfRunning();
+    }
+    return failed;
+  }
+
+  private void interruptIfRunning() {
+    if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
       try {
         canceller.run();
       } finally {
         state = FINISHED; // releases the worker waiting in finishRunning
       }
     }
-    return cancelled;
   }
 
   /** The job server's callback executor: the default for the {@code *Async} stages. */

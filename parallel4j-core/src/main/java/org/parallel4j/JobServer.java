@@ -110,12 +110,15 @@ public final class JobServer implements ExecutorService {
   private volatile int runState = RUNNING;
   private volatile ThreadPoolExecutor callbacks;
   private final int maxAttempts;
+  private final long defaultDeadlineNanos;
+  private volatile java.util.concurrent.ScheduledThreadPoolExecutor timer;
 
   private JobServer(Builder b) {
     this.name = b.name != null ? b.name : "parallel4j-" + SERVERS.incrementAndGet();
     this.ticker = b.ticker != null ? b.ticker : Ticker.system();
     this.startedAt = ticker.read();
     this.maxAttempts = b.maxAttempts > 0 ? b.maxAttempts : 3;
+    this.defaultDeadlineNanos = b.taskDeadline == null ? 0 : b.taskDeadline.toNanos();
     Backend local =
         b.engine == Engine.PROCESSES
             ? new ProcessBackend(name, b.workers, 16, b.workerJvmArgs)
@@ -206,6 +209,44 @@ public final class JobServer implements ExecutorService {
     return job;
   }
 
+  /**
+   * Runs {@code fn(argument)}, which may run at most {@code deadline} from when it starts. Past it
+   * the job fails with {@link TaskTimeoutException}: on worker processes its worker is killed and
+   * replaced, on threads its thread is interrupted. Other jobs are not disturbed.
+   */
+  public <A, R> Job<R> submit(
+      Task.Fn<? super A, ? extends R> fn, A argument, java.time.Duration deadline) {
+    Objects.requireNonNull(fn, "fn");
+    long nanos = deadlineNanos(deadline);
+    Job<R> job = newJob();
+    Work work = new Work(job, fn, argument, true);
+    work.deadlineNanos = nanos;
+    accept(work);
+    return job;
+  }
+
+  /**
+   * Runs {@code task.call()} within {@code deadline}; see {@link #submit(Task.Fn, Object,
+   * java.time.Duration)}.
+   */
+  public <R> Job<R> submit(Task.Call<R> task, java.time.Duration deadline) {
+    Objects.requireNonNull(task, "task");
+    long nanos = deadlineNanos(deadline);
+    Job<R> job = newJob();
+    Work work = new Work(job, task, null, false);
+    work.deadlineNanos = nanos;
+    accept(work);
+    return job;
+  }
+
+  private static long deadlineNanos(java.time.Duration deadline) {
+    Objects.requireNonNull(deadline, "deadline");
+    if (deadline.isNegative() || deadline.isZero()) {
+      throw new IllegalArgumentException("deadline: " + deadline + " (expected: > 0)");
+    }
+    return deadline.toNanos();
+  }
+
   /** Runs a plain {@link Callable}; on engines that ship tasks it must be serializable. */
   @Override
   public <T> Job<T> submit(Callable<T> task) {
@@ -255,6 +296,9 @@ public final class JobServer implements ExecutorService {
       retire();
       throw new RejectedExecutionException(snapshot("job server is shut down"));
     }
+    if (work.deadlineNanos == 0) {
+      work.deadlineNanos = defaultDeadlineNanos;
+    }
     try {
       work.prepared = lanes.get(0).backend().prepare(work.task(), work.argument());
     } catch (RuntimeException e) { // refused: the job was never accepted
@@ -278,6 +322,27 @@ public final class JobServer implements ExecutorService {
     for (Lane lane : lanes) {
       lane.backend().workAvailable();
     }
+  }
+
+  /**
+   * Runs {@code action} after {@code nanos} on the server's timer thread ({@code NAME-timer},
+   * started on first use).
+   */
+  java.util.concurrent.ScheduledFuture<?> schedule(Runnable action, long nanos) {
+    java.util.concurrent.ScheduledThreadPoolExecutor t = timer;
+    if (t == null) {
+      synchronized (this) {
+        t = timer;
+        if (t == null) {
+          t =
+              new java.util.concurrent.ScheduledThreadPoolExecutor(
+                  1, r -> Thread.ofPlatform().name(name + "-timer").daemon(true).unstarted(r));
+          t.setRemoveOnCancelPolicy(true);
+          timer = t;
+        }
+      }
+    }
+    return t.schedule(action, nanos, TimeUnit.NANOSECONDS);
   }
 
   /** How many times a job may be started before a lost worker fails it. */
@@ -686,6 +751,10 @@ public final class JobServer implements ExecutorService {
               () -> {
                 if (left.decrementAndGet() == 0) {
                   runState = TERMINATED;
+                  java.util.concurrent.ScheduledThreadPoolExecutor t = timer;
+                  if (t != null) {
+                    t.shutdownNow();
+                  }
                   ThreadPoolExecutor cb = callbacks;
                   if (cb != null) {
                     cb.shutdown();
@@ -884,6 +953,18 @@ public final class JobServer implements ExecutorService {
     private Ticker ticker;
     private int maxAttempts;
     private List<String> workerJvmArgs = List.of();
+    private java.time.Duration taskDeadline;
+
+    /**
+     * The longest any job may run from when it starts (default: no limit); a submit with its own
+     * deadline overrides it. Past it the job fails with {@link TaskTimeoutException}.
+     */
+    public Builder taskDeadline(java.time.Duration deadline) {
+      deadlineNanos(deadline);
+      checkUnset("taskDeadline", this.taskDeadline);
+      this.taskDeadline = deadline;
+      return this;
+    }
 
     private Builder() {}
 

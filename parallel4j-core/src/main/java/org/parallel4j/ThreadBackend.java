@@ -253,6 +253,26 @@ final class ThreadBackend implements Backend {
     return true;
   }
 
+  /** At the job's deadline, fails it and interrupts its thread, unless it has ended. */
+  private java.util.concurrent.ScheduledFuture<?> scheduleDeadline(Work item) {
+    return lane.server()
+        .schedule(
+            () -> {
+              long ms = item.deadlineNanos() / 1_000_000;
+              item.job()
+                  .failAndInterrupt(
+                      new TaskTimeoutException(
+                          lane.server().name()
+                              + ": job "
+                              + item.jobId()
+                              + " ran past its deadline of "
+                              + ms
+                              + " ms and its thread was interrupted",
+                          java.time.Duration.ofNanos(item.deadlineNanos())));
+            },
+            item.deadlineNanos());
+  }
+
   /** Retires the calling worker if more are alive than wanted: true if it must exit. */
   private boolean retireIfSurplus() {
     int n;
@@ -389,6 +409,8 @@ final class ThreadBackend implements Backend {
         return start;
       }
       CURRENT.setRelease(this, item);
+      java.util.concurrent.ScheduledFuture<?> deadline =
+          item.deadlineNanos() == 0 ? null : scheduleDeadline(item);
       Object result;
       Throwable failure = null;
       try {
@@ -396,6 +418,9 @@ final class ThreadBackend implements Backend {
       } catch (Throwable t) {
         result = null;
         failure = t;
+      }
+      if (deadline != null) {
+        deadline.cancel(false);
       }
       CURRENT.setRelease(this, null);
       long now = lane.now();

@@ -1,6 +1,7 @@
 package org.parallel4j;
 
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.parallel4j.spi.WorkItem;
 
@@ -15,6 +16,7 @@ final class Work implements WorkItem {
   private final boolean hasArgument;
   Lane lane;
   Object prepared;
+  long deadlineNanos;
 
   @SuppressWarnings("unchecked")
   Work(Job<?> job, Serializable task, Object argument, boolean hasArgument) {
@@ -41,6 +43,27 @@ final class Work implements WorkItem {
   @Override
   public Object argument() {
     return argument;
+  }
+
+  @Override
+  public long deadlineNanos() {
+    return deadlineNanos;
+  }
+
+  @Override
+  public void timedOut(String how) {
+    Duration deadline = Duration.ofNanos(deadlineNanos);
+    failAt(
+        new TaskTimeoutException(
+            lane.server().name()
+                + ": job "
+                + job.id()
+                + " ran past its deadline of "
+                + deadline.toMillis()
+                + " ms and "
+                + how,
+            deadline),
+        lane.now());
   }
 
   @Override

@@ -77,4 +77,34 @@ class JobServerBuilderTest {
       assertThat(stats.backends().get(0).totalTime()).isEqualTo(Duration.ofMillis(30));
     }
   }
+
+  @Test
+  void aJobPastItsDeadlineFailsAndItsThreadIsInterrupted() throws Exception {
+    java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
+    try (JobServer server =
+        JobServer.builder().threads(2).taskDeadline(Duration.ofMillis(100)).build()) {
+      Job<Integer> stuck =
+          server.submit(
+              () -> {
+                try {
+                  never.await();
+                } catch (InterruptedException e) {
+                  interrupted.countDown();
+                  throw e;
+                }
+                return 1;
+              });
+      assertThatThrownBy(stuck::join)
+          .isInstanceOf(java.util.concurrent.CompletionException.class)
+          .cause()
+          .isInstanceOf(TaskTimeoutException.class)
+          .hasMessageContaining("ran past its deadline of 100 ms and its thread was interrupted");
+      assertThat(interrupted.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(server.submit(x -> x + 1, 1, Duration.ofSeconds(30)).join()).isEqualTo(2);
+    }
+    assertThatThrownBy(() -> JobServer.builder().taskDeadline(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("deadline: PT0S (expected: > 0)");
+  }
 }

@@ -223,4 +223,44 @@ class ProcessJobServerTest {
       owner.destroyForcibly();
     }
   }
+
+  /** A flag that stays true: a loop on it runs until its JVM is killed. */
+  static final class Runaway {
+    static volatile boolean forever = true;
+
+    private Runaway() {}
+  }
+
+  @Test
+  void aRunawayTaskPastItsDeadlineHasItsWorkerKilledAndNothingElseIsDisturbed() throws Exception {
+    try (JobServer server = JobServer.processes(2)) {
+      List<Job<Integer>> jobs = new ArrayList<>();
+      for (int i = 0; i < 250; i++) {
+        jobs.add(server.submit(x -> x + 1, i));
+      }
+      Job<Integer> runaway =
+          server.submit(
+              () -> {
+                long spins = 0;
+                while (Runaway.forever) {
+                  spins++;
+                }
+                return (int) spins;
+              },
+              Duration.ofMillis(500));
+      for (int i = 250; i < 500; i++) {
+        jobs.add(server.submit(x -> x + 1, i));
+      }
+      assertThatThrownBy(() -> runaway.get(60, SECONDS))
+          .cause()
+          .isInstanceOf(TaskTimeoutException.class)
+          .hasMessageContaining("ran past its deadline of 500 ms")
+          .hasMessageContaining("was killed")
+          .hasMessageContaining("pid ");
+      for (int i = 0; i < jobs.size(); i++) {
+        assertThat(jobs.get(i).get(60, SECONDS)).as("job for input %d", i).isEqualTo(i + 1);
+      }
+      assertThat(server.submit(x -> x * 3, 3).get(60, SECONDS)).isEqualTo(9);
+    }
+  }
 }

@@ -71,6 +71,7 @@ public final class ProcessBackend implements Backend {
   private final AtomicInteger serial = new AtomicInteger();
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
   private final Path dir;
+  private final java.util.concurrent.ScheduledExecutorService timer;
   private volatile int target;
   private volatile boolean stopping;
   private WorkSource source;
@@ -89,6 +90,9 @@ public final class ProcessBackend implements Backend {
     this.maxInFlight = maxInFlight;
     this.maxFrame = 64 << 20;
     this.jvmArgs = List.copyOf(jvmArgs);
+    this.timer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name(serverName + "-deadlines").daemon(true).unstarted(r));
     try {
       this.dir = Files.createTempDirectory("parallel4j-");
     } catch (IOException e) {
@@ -198,6 +202,7 @@ public final class ProcessBackend implements Backend {
     if (stopping && live.isEmpty()) {
       Runnable r = onTerminated.getAndSet(null);
       if (r != null) {
+        timer.shutdownNow();
         try {
           Files.deleteIfExists(dir);
         } catch (IOException e) {
@@ -281,7 +286,28 @@ public final class ProcessBackend implements Backend {
     final ArrayDeque<String> lastErrors = new ArrayDeque<>(); // guarded by itself
     final AtomicBoolean dead = new AtomicBoolean();
     volatile boolean retiring;
+    volatile WorkItem timedOut;
     Thread dispatcher;
+
+    /** {@code item} began to run in the worker: watch its deadline, if it has one. */
+    private void started(WorkItem item) {
+      long deadline = item.deadlineNanos();
+      if (deadline == 0) {
+        return;
+      }
+      timer.schedule(
+          () -> {
+            synchronized (this) {
+              if (inFlight.peek() != item || dead.get()) {
+                return; // it ended in time
+              }
+              timedOut = item;
+            }
+            process.destroyForcibly(); // a runaway: only killing its JVM stops it
+          },
+          deadline,
+          TimeUnit.NANOSECONDS);
+    }
 
     Worker(String name, Process process, SocketChannel ch) throws IOException {
       this.name = name;
@@ -367,7 +393,12 @@ public final class ProcessBackend implements Backend {
                     e));
             continue;
           }
-          inFlight.add(item);
+          synchronized (this) {
+            inFlight.add(item);
+            if (inFlight.peek() == item) {
+              started(item); // the worker was idle: it starts this one now
+            }
+          }
           try {
             synchronized (out) {
               Frames.write(out, Frames.TASK, item.jobId(), payload);
@@ -398,7 +429,13 @@ public final class ProcessBackend implements Backend {
                     + ", expected "
                     + (item == null ? "none" : "job " + item.jobId()));
           }
-          inFlight.poll();
+          synchronized (this) {
+            inFlight.poll();
+            WorkItem next = inFlight.peek();
+            if (next != null) {
+              started(next); // the worker runs its jobs in order: the next starts now
+            }
+          }
           credits.release();
           switch (frame.type()) {
             case Frames.RESULT -> {
@@ -482,7 +519,9 @@ public final class ProcessBackend implements Backend {
         errors = List.copyOf(lastErrors);
       }
       WorkItem running = inFlight.poll(); // the one the worker was running: it counts
-      if (running != null) {
+      if (running != null && running == timedOut) {
+        running.timedOut("its worker " + name + " (pid " + pid + ") was killed");
+      } else if (running != null) {
         running.retry(
             new WorkerCrashedException(
                 name, pid, exit, running.jobId(), running.attempt(), errors));

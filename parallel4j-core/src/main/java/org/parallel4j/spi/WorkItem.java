@@ -20,6 +20,15 @@ public interface WorkItem {
   /** The argument of a {@code Task.Fn}; {@code null} for a {@code Task.Call}. */
   Object argument();
 
+  /** The longest the job may run, in nanoseconds, from when it starts; 0 for no limit. */
+  long deadlineNanos();
+
+  /**
+   * Ends the item because it ran past its deadline: the job fails with {@code
+   * TaskTimeoutException}, naming the deadline and {@code how} the worker was stopped.
+   */
+  void timedOut(String how);
+
   /** What {@link Backend#prepare} returned for this job at submit, or {@code null}. */
   Object prepared();
 
