@@ -263,4 +263,58 @@ class ProcessJobServerTest {
       assertThat(server.submit(x -> x * 3, 3).get(60, SECONDS)).isEqualTo(9);
     }
   }
+
+  @Test
+  void cancelInterruptsTheTaskInItsWorkerAndTheWorkerGoesOn() throws Exception {
+    Path started = tmp.resolve("started");
+    Path interrupted = tmp.resolve("interrupted");
+    String startedPath = started.toString();
+    String interruptedPath = interrupted.toString();
+    try (JobServer server = JobServer.processes(1)) {
+      long pid = server.submit(() -> ProcessHandle.current().pid()).get(60, SECONDS);
+      Job<Integer> job =
+          server.submit(
+              () -> {
+                Files.createFile(Path.of(startedPath));
+                try {
+                  new java.util.concurrent.CountDownLatch(1).await(60, SECONDS);
+                } catch (InterruptedException e) {
+                  Files.createFile(Path.of(interruptedPath));
+                  throw e;
+                }
+                return 1;
+              });
+      Job<Long> queuedBehind = server.submit(() -> ProcessHandle.current().pid());
+      await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(started));
+      assertThat(job.cancel(true)).isTrue();
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(interrupted));
+      assertThat(queuedBehind.get(60, SECONDS)).as("the same worker went on").isEqualTo(pid);
+    }
+  }
+
+  @Test
+  void aCancelledTaskThatIgnoresInterruptsHasItsWorkerReplaced() throws Exception {
+    Path started = tmp.resolve("spinning");
+    String startedPath = started.toString();
+    try (JobServer server = JobServer.processes(1)) {
+      long pid = server.submit(() -> ProcessHandle.current().pid()).get(60, SECONDS);
+      Job<Integer> spinner =
+          server.submit(
+              () -> {
+                Files.createFile(Path.of(startedPath));
+                long spins = 0;
+                while (Runaway.forever) { // ignores interrupts
+                  spins++;
+                }
+                return (int) spins;
+              });
+      await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(started));
+      assertThat(spinner.cancel(true)).isTrue();
+      long after = server.submit(() -> ProcessHandle.current().pid()).get(60, SECONDS);
+      assertThat(after).as("a fresh worker").isNotEqualTo(pid);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+  }
 }

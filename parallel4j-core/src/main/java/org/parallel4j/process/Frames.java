@@ -17,6 +17,7 @@ final class Frames {
   static final byte RESULT = 3; // worker -> server: payload = encoded result
   static final byte FAILURE = 4; // worker -> server: payload = encoded exception
   static final byte SHUTDOWN = 5; // server -> worker: finish and exit
+  static final byte CANCEL = 6; // server -> worker: interrupt job id, or skip it if queued
   static final int HEADER = 1 + 8;
 
   private Frames() {}
@@ -44,7 +45,7 @@ final class Frames {
           "bad frame length: " + length + " (expected: " + HEADER + " to " + maxLength + ")");
     }
     byte type = in.readByte();
-    if (type < HELLO || type > SHUTDOWN) {
+    if (type < HELLO || type > CANCEL) {
       throw new IOException("bad frame type: " + type);
     }
     long id = in.readLong();

@@ -61,6 +61,7 @@ public final class ProcessBackend implements Backend {
   private static final int ERROR_LINES_KEPT = 20;
   private static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final long WAKE_MILLIS = 50;
+  private static final long CANCEL_GRACE_MILLIS = 1000;
 
   private final String serverName;
   private final int maxInFlight;
@@ -289,6 +290,29 @@ public final class ProcessBackend implements Backend {
     volatile WorkItem timedOut;
     Thread dispatcher;
 
+    /**
+     * Asks the worker to interrupt {@code item} (or to skip it if it has not started); if it is
+     * still running after the grace period, the worker is killed, as only that stops it.
+     */
+    private void cancel(WorkItem item) {
+      try {
+        synchronized (out) {
+          Frames.write(out, Frames.CANCEL, item.jobId(), new byte[0]);
+          out.flush();
+        }
+      } catch (IOException e) {
+        return; // the worker is gone already
+      }
+      timer.schedule(
+          () -> {
+            if (inFlight.peek() == item && !dead.get()) {
+              process.destroyForcibly();
+            }
+          },
+          CANCEL_GRACE_MILLIS,
+          TimeUnit.MILLISECONDS);
+    }
+
     /** {@code item} began to run in the worker: watch its deadline, if it has one. */
     private void started(WorkItem item) {
       long deadline = item.deadlineNanos();
@@ -373,7 +397,7 @@ public final class ProcessBackend implements Backend {
             credits.release();
             continue;
           }
-          if (!item.begin(worker, () -> {})) {
+          if (!item.begin(worker, () -> cancel(item))) {
             credits.release();
             continue;
           }

@@ -69,12 +69,60 @@ public final class WorkerMain {
       if (frame.type() == Frames.TASK) {
         runner.execute(() -> run(frame, codec, out));
       }
+      if (frame.type() == Frames.CANCEL) {
+        CURRENT.cancel(frame.id());
+      }
+    }
+  }
+
+  /** The job the task thread runs now, and the jobs cancelled before they started. */
+  private static final Running CURRENT = new Running();
+
+  private static final class Running {
+    private final java.util.Set<Long> cancelled = new java.util.HashSet<>(); // guarded by this
+    private long id = -1; // guarded by this
+    private Thread thread; // guarded by this
+
+    /** Interrupts job {@code jobId} if it runs now, else marks it to be skipped. */
+    synchronized void cancel(long jobId) {
+      if (id == jobId) {
+        thread.interrupt();
+      } else {
+        cancelled.add(jobId);
+      }
+    }
+
+    /** The task thread starts job {@code jobId}; false if it was cancelled first. */
+    synchronized boolean start(long jobId) {
+      if (cancelled.remove(jobId)) {
+        return false;
+      }
+      id = jobId;
+      thread = Thread.currentThread();
+      return true;
+    }
+
+    /** The job has returned: no cancel reaches the thread after this. */
+    synchronized void end() {
+      id = -1;
+      Thread.interrupted();
     }
   }
 
   private static void run(Frames.Frame frame, Codec codec, DataOutputStream out) {
     byte type;
     byte[] payload;
+    if (!CURRENT.start(frame.id())) { // cancelled while queued here: answer, in order
+      send(
+          out,
+          Frames.FAILURE,
+          frame.id(),
+          encodeFailure(
+              codec,
+              new java.util.concurrent.CancellationException(
+                  "job " + frame.id() + " was cancelled before it started")));
+      return;
+    }
     try {
       Object result = invoke((Object[]) codec.decode(frame.payload()));
       try {
@@ -92,10 +140,16 @@ public final class WorkerMain {
     } catch (Throwable t) {
       payload = encodeFailure(codec, t);
       type = Frames.FAILURE;
+    } finally {
+      CURRENT.end();
     }
+    send(out, type, frame.id(), payload);
+  }
+
+  private static void send(DataOutputStream out, byte type, long id, byte[] payload) {
     try {
       synchronized (out) {
-        Frames.write(out, type, frame.id(), payload);
+        Frames.write(out, type, id, payload);
         out.flush();
       }
     } catch (IOException e) {
