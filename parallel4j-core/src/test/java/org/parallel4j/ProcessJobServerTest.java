@@ -97,7 +97,8 @@ class ProcessJobServerTest {
           .isInstanceOf(IOException.class)
           .hasMessageContaining("cannot be sent back");
       assertThat(server.submit(x -> x + 1, 1).get(60, SECONDS)).isEqualTo(2);
-      assertThat(server.stats().active()).isZero();
+      // the refused jobs were never accepted; the others retire just after they complete
+      await().atMost(Duration.ofSeconds(30)).until(() -> server.stats().active() == 0);
     }
   }
 
@@ -315,6 +316,33 @@ class ProcessJobServerTest {
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+  }
+
+  @Test
+  void aHostileFrameClosesThatWorkersChannelAndNothingElse() throws Exception {
+    try (JobServer server = JobServer.builder().processes(2).maxAttempts(2).build()) {
+      List<Job<Integer>> jobs = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        jobs.add(server.submit(x -> x + 1, i));
+      }
+      Job<Integer> hostile =
+          server.submit(
+              () -> {
+                org.parallel4j.process.WorkerMain.sendHostileFrameForTesting();
+                return 0;
+              });
+      for (int i = 300; i < 600; i++) {
+        jobs.add(server.submit(x -> x + 1, i));
+      }
+      assertThatThrownBy(() -> hostile.get(60, SECONDS))
+          .cause()
+          .isInstanceOf(WorkerCrashedException.class)
+          .hasMessageContaining("bad frame length: 2147483647")
+          .hasMessageContaining("attempts=2");
+      for (int i = 0; i < jobs.size(); i++) {
+        assertThat(jobs.get(i).get(60, SECONDS)).as("job for input %d", i).isEqualTo(i + 1);
+      }
     }
   }
 }

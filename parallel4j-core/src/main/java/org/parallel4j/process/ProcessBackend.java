@@ -534,6 +534,9 @@ public final class ProcessBackend implements Backend {
       try {
         int code = process.waitFor();
         exit = code > 128 ? "killed by signal " + (code - 128) : "exit code " + code;
+        if (!(cause instanceof java.io.EOFException)) {
+          exit += ", after " + cause.getMessage(); // it broke the protocol, or its channel broke
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         exit = "unknown exit (" + cause + ")";

@@ -44,6 +44,7 @@ public final class WorkerMain {
       Frames.write(out, Frames.HELLO, ProcessHandle.current().pid(), new byte[0]);
       out.flush();
     }
+    toServer = out;
     ExecutorService runner =
         Executors.newSingleThreadExecutor(r -> new Thread(r, "parallel4j-task"));
     while (true) {
@@ -72,6 +73,21 @@ public final class WorkerMain {
       if (frame.type() == Frames.CANCEL) {
         CURRENT.cancel(frame.id());
       }
+    }
+  }
+
+  private static volatile DataOutputStream toServer;
+
+  /**
+   * For tests of the server's defences: sends the server a frame header whose length field claims 2
+   * GiB. A server must close this worker's channel without allocating it.
+   */
+  public static void sendHostileFrameForTesting() throws IOException {
+    DataOutputStream out = toServer;
+    synchronized (out) {
+      out.writeInt(Integer.MAX_VALUE);
+      out.writeByte(Frames.RESULT);
+      out.flush();
     }
   }
 
