@@ -345,4 +345,39 @@ class ProcessJobServerTest {
       }
     }
   }
+
+  /** Worker processes this JVM has started and that are alive now. */
+  private static long liveWorkers() {
+    return ProcessHandle.current()
+        .children()
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().commandLine().map(c -> c.contains("WorkerMain")).orElse(false))
+        .count();
+  }
+
+  @Test
+  void setWorkersStartsAndRetiresWorkerProcessesLosingNothing() throws Exception {
+    try (JobServer server = JobServer.processes(1)) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> liveWorkers() == 1);
+      List<Job<Integer>> jobs = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        jobs.add(server.submit(x -> x + 1, i));
+        if (i == 500) {
+          server.setWorkers(3);
+        }
+        if (i == 1500) {
+          server.setWorkers(1);
+        }
+      }
+      for (int i = 0; i < jobs.size(); i++) {
+        assertThat(jobs.get(i).get(60, SECONDS)).isEqualTo(i + 1);
+      }
+      assertThat(server.workers()).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(30)).until(() -> liveWorkers() == 1);
+      server.setWorkers(2);
+      await().atMost(Duration.ofSeconds(30)).until(() -> liveWorkers() == 2);
+      assertThat(server.map(x -> x * 2, List.of(1, 2, 3))).containsExactly(2, 4, 6);
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> liveWorkers() == 0);
+  }
 }

@@ -156,11 +156,11 @@ public final class ProcessBackend implements Backend {
     for (int i = old; i < n; i++) {
       Thread.ofPlatform().name(serverName + "-starter").start(this::startWorker);
     }
+    int surplus = -n; // workers staying, counted down: those past n retire
     for (Worker w : live) {
-      if (live.size() <= target) {
-        break;
+      if (!w.retiring && ++surplus > 0) {
+        w.retire(); // finishes the jobs it holds, then exits
       }
-      w.retire();
     }
   }
 
@@ -188,6 +188,17 @@ public final class ProcessBackend implements Backend {
       w.retire();
     }
     checkTerminated();
+  }
+
+  /** Workers alive and not retiring. */
+  private int serving() {
+    int n = 0;
+    for (Worker w : live) {
+      if (!w.retiring) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** The pids of the worker processes alive now. */
@@ -259,7 +270,8 @@ public final class ProcessBackend implements Backend {
       Worker w = new Worker(name, process, ch);
       live.add(w);
       w.start();
-      if (stopping) { // shutdown may have looked at the workers before this one was added
+      // shutdown, or a shrink, may have looked at the workers before this one was added
+      if (stopping || serving() > target) {
         w.retire();
       }
     } catch (IOException e) {
@@ -557,7 +569,7 @@ public final class ProcessBackend implements Backend {
         waiting.giveBack(); // queued behind it in the worker, never begun there
       }
       live.remove(this);
-      if (!stopping && !retiring && live.size() < target) {
+      if (!stopping && serving() < target) { // replaces a crash, or a retirement too many
         Thread.ofPlatform().name(serverName + "-starter").start(ProcessBackend.this::startWorker);
       }
       checkTerminated();
