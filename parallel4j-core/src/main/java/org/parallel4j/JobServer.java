@@ -174,9 +174,7 @@ public final class JobServer implements ExecutorService {
    */
   public <A, R> Job<R> submit(Task.Fn<? super A, ? extends R> fn, A argument) {
     Objects.requireNonNull(fn, "fn");
-    Job<R> job = newJob();
-    accept(new Work(job, fn, argument, true));
-    return job;
+    return start(fn, argument, true, 0);
   }
 
   /**
@@ -204,9 +202,7 @@ public final class JobServer implements ExecutorService {
   /** Runs {@code task.call()}. */
   public <R> Job<R> submit(Task.Call<R> task) {
     Objects.requireNonNull(task, "task");
-    Job<R> job = newJob();
-    accept(new Work(job, task, null, false));
-    return job;
+    return start(task, null, false, 0);
   }
 
   /**
@@ -217,12 +213,7 @@ public final class JobServer implements ExecutorService {
   public <A, R> Job<R> submit(
       Task.Fn<? super A, ? extends R> fn, A argument, java.time.Duration deadline) {
     Objects.requireNonNull(fn, "fn");
-    long nanos = deadlineNanos(deadline);
-    Job<R> job = newJob();
-    Work work = new Work(job, fn, argument, true);
-    work.deadlineNanos = nanos;
-    accept(work);
-    return job;
+    return start(fn, argument, true, deadlineNanos(deadline));
   }
 
   /**
@@ -231,10 +222,15 @@ public final class JobServer implements ExecutorService {
    */
   public <R> Job<R> submit(Task.Call<R> task, java.time.Duration deadline) {
     Objects.requireNonNull(task, "task");
-    long nanos = deadlineNanos(deadline);
+    return start(task, null, false, deadlineNanos(deadline));
+  }
+
+  /** Takes an id for a new job and queues it; {@code deadlineNanos} 0 means the default. */
+  private <R> Job<R> start(
+      java.io.Serializable task, Object argument, boolean hasArgument, long deadlineNanos) {
     Job<R> job = newJob();
-    Work work = new Work(job, task, null, false);
-    work.deadlineNanos = nanos;
+    Work work = new Work(job, task, argument, hasArgument);
+    work.deadlineNanos = deadlineNanos;
     accept(work);
     return job;
   }

@@ -201,15 +201,6 @@ public final class ProcessBackend implements Backend {
     return n;
   }
 
-  /** The pids of the worker processes alive now. */
-  public List<Long> pids() {
-    List<Long> pids = new ArrayList<>();
-    for (Worker w : live) {
-      pids.add(w.pid);
-    }
-    return pids;
-  }
-
   private void checkTerminated() {
     if (stopping && live.isEmpty()) {
       Runnable r = onTerminated.getAndSet(null);
