@@ -70,6 +70,7 @@ public final class ProcessBackend implements Backend {
   private final Codec codec = new JavaSerializationCodec();
   private final List<Worker> live = new CopyOnWriteArrayList<>();
   private final AtomicInteger serial = new AtomicInteger();
+  private final AtomicInteger starting = new AtomicInteger();
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
   private final Path dir;
   private final java.util.concurrent.ScheduledExecutorService timer;
@@ -154,7 +155,7 @@ public final class ProcessBackend implements Backend {
     int old = target;
     target = n;
     for (int i = old; i < n; i++) {
-      Thread.ofPlatform().name(serverName + "-starter").start(this::startWorker);
+      maybeStartWorker();
     }
     int surplus = -n; // workers staying, counted down: those past n retire
     for (Worker w : live) {
@@ -212,6 +213,29 @@ public final class ProcessBackend implements Backend {
           // a temporary directory left behind is harmless
         }
         r.run();
+      }
+    }
+  }
+
+  /**
+   * Starts a worker, on a thread of its own, if those serving and those starting are fewer than
+   * wanted: a burst of setWorkers calls starts no more JVMs than the last one asks for.
+   */
+  private void maybeStartWorker() {
+    int n;
+    while (!stopping && serving() + (n = starting.get()) < target) {
+      if (starting.compareAndSet(n, n + 1)) {
+        Thread.ofPlatform()
+            .name(serverName + "-starter")
+            .start(
+                () -> {
+                  try {
+                    startWorker();
+                  } finally {
+                    starting.decrementAndGet();
+                  }
+                });
+        return;
       }
     }
   }
@@ -560,9 +584,7 @@ public final class ProcessBackend implements Backend {
         waiting.giveBack(); // queued behind it in the worker, never begun there
       }
       live.remove(this);
-      if (!stopping && serving() < target) { // replaces a crash, or a retirement too many
-        Thread.ofPlatform().name(serverName + "-starter").start(ProcessBackend.this::startWorker);
-      }
+      maybeStartWorker(); // replaces a crash, or a retirement too many
       checkTerminated();
     }
 
