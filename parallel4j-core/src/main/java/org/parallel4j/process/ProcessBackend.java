@@ -316,6 +316,7 @@ public final class ProcessBackend implements Backend {
     volatile boolean retiring;
     volatile WorkItem timedOut;
     Thread dispatcher;
+    Thread stderrPump;
 
     /**
      * Asks the worker to interrupt {@code item} (or to skip it if it has not started); if it is
@@ -376,7 +377,7 @@ public final class ProcessBackend implements Backend {
     void start() {
       String prefix = "[" + name + " pid " + pid + "] ";
       pump(process.getInputStream(), System.out, prefix, false);
-      pump(process.getErrorStream(), System.err, prefix, true);
+      stderrPump = pump(process.getErrorStream(), System.err, prefix, true);
       Thread.ofPlatform().daemon(true).name(serverName + "-" + name + "-reader").start(this::read);
       dispatcher =
           Thread.ofPlatform()
@@ -385,8 +386,8 @@ public final class ProcessBackend implements Backend {
               .start(this::dispatch);
     }
 
-    private void pump(InputStream stream, PrintStream to, String prefix, boolean keep) {
-      Thread.ofPlatform()
+    private Thread pump(InputStream stream, PrintStream to, String prefix, boolean keep) {
+      return Thread.ofPlatform()
           .daemon(true)
           .name(serverName + "-" + name + (keep ? "-stderr" : "-stdout"))
           .start(
@@ -567,6 +568,11 @@ public final class ProcessBackend implements Backend {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         exit = "unknown exit (" + cause + ")";
+      }
+      try { // the last lines it wrote may still be in the pipe: read them for the report
+        stderrPump.join(TimeUnit.SECONDS.toMillis(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
       List<String> errors;
       synchronized (lastErrors) {
