@@ -472,6 +472,9 @@ public final class ProcessBackend implements Backend {
       try {
         while (true) {
           Frames.Frame frame = Frames.read(in, maxFrame);
+          if (frame.type() != Frames.RESULT && frame.type() != Frames.FAILURE) {
+            throw new IOException(name + " sent a frame of type " + frame.type());
+          }
           WorkItem item = inFlight.peek();
           if (item == null || item.jobId() != frame.id()) {
             throw new IOException(
@@ -509,7 +512,7 @@ public final class ProcessBackend implements Backend {
               }
               item.fail(error);
             }
-            default -> throw new IOException(name + " sent a frame of type " + frame.type());
+            default -> throw new AssertionError("checked above: " + frame.type());
           }
           if (retiring && inFlight.isEmpty()) {
             stop();
