@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -121,7 +122,7 @@ public final class JobServer implements ExecutorService {
     this.defaultDeadlineNanos = b.taskDeadline == null ? 0 : b.taskDeadline.toNanos();
     Backend local =
         b.engine == Engine.PROCESSES
-            ? new ProcessBackend(name, b.workers, 16, b.workerJvmArgs)
+            ? new ProcessBackend(name, b.workers, b.workerOptions)
             : new ThreadBackend(name, b.engine == Engine.VIRTUAL, b.workers);
     this.lanes = List.of(new Lane(this, local));
     for (Lane lane : lanes) {
@@ -413,10 +414,11 @@ public final class JobServer implements ExecutorService {
     inputs.forEach(list::add);
     int chunk = chunkSize > 0 ? chunkSize : defaultChunk(list.size());
     List<Job<List<R>>> jobs = new ArrayList<>((list.size() + chunk - 1) / chunk);
+    Chunk<A, R> perChunk = new Chunk<>(fn);
     try {
       for (int from = 0; from < list.size(); from += chunk) {
         List<A> slice = new ArrayList<>(list.subList(from, Math.min(list.size(), from + chunk)));
-        jobs.add(submit(new Chunk<A, R>(fn, slice)));
+        jobs.add(submit(perChunk, slice));
       }
       List<R> results = new ArrayList<>(list.size());
       for (Job<List<R>> job : jobs) {
@@ -896,13 +898,15 @@ public final class JobServer implements ExecutorService {
     }
   }
 
-  /** A slice of a {@code map}'s inputs, run as one job. */
-  record Chunk<A, R>(Task.Fn<? super A, ? extends R> fn, List<A> inputs)
-      implements Task.Call<List<R>> {
+  /**
+   * A {@code map}'s function over a slice of its inputs, run as one job. One per {@code map} call,
+   * so that worker processes receive the function once and then only slices.
+   */
+  record Chunk<A, R>(Task.Fn<? super A, ? extends R> fn) implements Task.Fn<List<A>, List<R>> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public List<R> call() throws Exception {
+    public List<R> call(List<A> inputs) throws Exception {
       List<R> results = new ArrayList<>(inputs.size());
       for (A input : inputs) {
         results.add(fn.call(input));
@@ -948,7 +952,9 @@ public final class JobServer implements ExecutorService {
     private int workers;
     private Ticker ticker;
     private int maxAttempts;
-    private List<String> workerJvmArgs = List.of();
+    private org.parallel4j.process.WorkerOptions workerOptions =
+        org.parallel4j.process.WorkerOptions.defaults();
+    private final java.util.Set<String> workerOptionsSet = new java.util.LinkedHashSet<>();
     private java.time.Duration taskDeadline;
 
     /**
@@ -984,14 +990,81 @@ public final class JobServer implements ExecutorService {
       return this;
     }
 
-    /** Extra options for each worker JVM, such as {@code -Xmx256m} (default: none). */
+    /**
+     * Extra options for each worker JVM, such as {@code -Xmx256m} (default: none). Worker processes
+     * only.
+     */
     public Builder workerJvmArgs(String... args) {
       List<String> list = List.of(args);
-      if (!this.workerJvmArgs.isEmpty()) {
-        throw new IllegalStateException("workerJvmArgs: already set to " + this.workerJvmArgs);
-      }
-      this.workerJvmArgs = list;
+      workerOption("workerJvmArgs", list);
+      workerOptions = workerOptions.withJvmArgs(list);
       return this;
+    }
+
+    /**
+     * Class path entries for the workers after this JVM's own (default: none), for classes that
+     * only the workers need. Worker processes only.
+     */
+    public Builder workerClassPath(java.nio.file.Path... entries) {
+      List<java.nio.file.Path> list = List.of(entries);
+      workerOption("workerClassPath", list);
+      workerOptions = workerOptions.withClassPath(list);
+      return this;
+    }
+
+    /**
+     * Variables added to the workers' environment (default: none; they inherit this JVM's). Worker
+     * processes only.
+     */
+    public Builder workerEnvironment(Map<String, String> variables) {
+      Objects.requireNonNull(variables, "variables");
+      workerOption("workerEnvironment", variables);
+      workerOptions = workerOptions.withEnvironment(variables);
+      return this;
+    }
+
+    /** The workers' working directory (default: this JVM's). Worker processes only. */
+    public Builder workerDirectory(java.nio.file.Path directory) {
+      Objects.requireNonNull(directory, "directory");
+      if (!java.nio.file.Files.isDirectory(directory)) {
+        throw new IllegalArgumentException(
+            "workerDirectory: " + directory + " (expected: an existing directory)");
+      }
+      workerOption("workerDirectory", directory);
+      workerOptions = workerOptions.withDirectory(directory);
+      return this;
+    }
+
+    /**
+     * Runs {@code initializer} once in each worker process before its first task, as Python's
+     * {@code Pool(initializer=...)} does: to open a connection or load a model that the worker's
+     * tasks then share through a static field. A worker whose initializer throws is not used: if
+     * none can start, {@link #build()} throws with the initializer's exception as the cause. Worker
+     * processes only.
+     */
+    public Builder workerInitializer(Task.Run initializer) {
+      Objects.requireNonNull(initializer, "initializer");
+      workerOption("workerInitializer", initializer);
+      workerOptions = workerOptions.withInitializer(initializer);
+      return this;
+    }
+
+    /**
+     * Replaces a worker process with a fresh one after it has been sent {@code tasks} tasks
+     * (default: never), as Python's {@code maxtasksperchild} and Parallel Python's {@code -r} do:
+     * for tasks that leak memory or native resources. Worker processes only.
+     */
+    public Builder maxTasksPerWorker(int tasks) {
+      checkPositive("maxTasksPerWorker", tasks);
+      workerOption("maxTasksPerWorker", tasks);
+      workerOptions = workerOptions.withMaxTasksPerWorker(tasks);
+      return this;
+    }
+
+    private void workerOption(String option, Object value) {
+      if (!workerOptionsSet.add(option)) {
+        throw new IllegalStateException(option + ": already set");
+      }
     }
 
     /** The server's name (default {@code parallel4j-N}), used in thread names and messages. */
@@ -1041,7 +1114,14 @@ public final class JobServer implements ExecutorService {
     public JobServer build() {
       if (engine == null) {
         throw new IllegalStateException(
-            "engine: not set (expected: threads(n), virtualThreads() or virtualThreads(n))");
+            "engine: not set (expected: threads(n), virtualThreads(), virtualThreads(n) or"
+                + " processes(n))");
+      }
+      if (engine != Engine.PROCESSES && !workerOptionsSet.isEmpty()) {
+        throw new IllegalStateException(
+            String.join(", ", workerOptionsSet)
+                + ": worker process options, but the engine is "
+                + describe(engine, workers));
       }
       return new JobServer(this);
     }

@@ -6,8 +6,8 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
- * The shapes a task can take: a function of one argument ({@link Fn}) or a computation with none
- * ({@link Call}).
+ * The shapes a task can take: a function of one argument ({@link Fn}), a computation with none
+ * ({@link Call}), or a step with neither argument nor result ({@link Run}).
  *
  * <p>Both are JDK functional interfaces that are also {@link Serializable}, so a lambda or a method
  * reference written once runs on every engine: threads and virtual threads call it in place and
@@ -57,4 +57,19 @@ public final class Task {
    */
   @FunctionalInterface
   public interface Call<R> extends Callable<R>, Serializable {}
+
+  /**
+   * A step with neither argument nor result, such as a worker process's initializer.
+   *
+   * <p>Its body may throw checked exceptions.
+   */
+  @FunctionalInterface
+  public interface Run extends Serializable {
+    /**
+     * Runs the body.
+     *
+     * @throws Exception whatever the body throws
+     */
+    void run() throws Exception;
+  }
 }

@@ -23,7 +23,7 @@ import java.util.stream.StreamSupport;
  */
 final class UnorderedMapping<A, R> implements Iterator<R> {
   private final JobServer server;
-  private final Task.Fn<? super A, ? extends R> fn;
+  private final JobServer.Chunk<A, R> chunkFn;
   private final Iterator<? extends A> inputs;
   private final int chunkSize;
   private final int maxInFlight;
@@ -41,7 +41,7 @@ final class UnorderedMapping<A, R> implements Iterator<R> {
       int maxInFlight,
       Runnable onClose) {
     this.server = server;
-    this.fn = fn;
+    this.chunkFn = new JobServer.Chunk<>(fn);
     this.inputs = inputs;
     this.chunkSize = chunkSize;
     this.maxInFlight = maxInFlight;
@@ -99,7 +99,7 @@ final class UnorderedMapping<A, R> implements Iterator<R> {
       while (chunk.size() < chunkSize && inputs.hasNext()) {
         chunk.add(inputs.next());
       }
-      Job<List<R>> job = server.submit(new JobServer.Chunk<A, R>(fn, chunk));
+      Job<List<R>> job = server.submit(chunkFn, chunk);
       inFlight.add(job);
       job.whenComplete((r, e) -> done.add(job));
     }

@@ -10,15 +10,26 @@ import java.io.IOException;
  * length][byte type][long id][payload]}, where {@code length} counts type, id and payload. A length
  * outside {@code [9, maxLength]} closes the channel: no allocation is ever sized by an unchecked
  * length field.
+ *
+ * <p>Frames are written into a buffered stream and flushed once per batch, so a burst of small
+ * tasks, or of their results, shares one system call.
  */
 final class Frames {
   static final byte HELLO = 1; // worker -> server: id = pid
-  static final byte TASK = 2; // server -> worker: payload = encoded [task, argument]
-  static final byte RESULT = 3; // worker -> server: payload = encoded result
-  static final byte FAILURE = 4; // worker -> server: payload = encoded exception
+  static final byte TASK = 2; // server -> worker: id = job; payload = task (below)
+  static final byte RESULT = 3; // worker -> server: payload = [long run nanos][encoded result]
+  static final byte FAILURE = 4; // worker -> server: payload = [long run nanos][encoded exception]
   static final byte SHUTDOWN = 5; // server -> worker: finish and exit
   static final byte CANCEL = 6; // server -> worker: interrupt job id, or skip it if queued
+  static final byte DEFINE = 7; // server -> worker: id = slot; payload = encoded function
   static final int HEADER = 1 + 8;
+
+  /**
+   * The slot of a TASK whose function travels inline: {@code [int INLINE][int n][n bytes of
+   * function][argument]}. Otherwise a TASK is {@code [int slot][argument]}, the function having
+   * been sent once in a DEFINE frame for that slot.
+   */
+  static final int INLINE = -1;
 
   private Frames() {}
 
@@ -29,6 +40,38 @@ final class Frames {
     out.writeInt(HEADER + payload.length);
     out.writeByte(type);
     out.writeLong(id);
+    out.write(payload);
+  }
+
+  /** Writes a TASK frame for job {@code id} whose function is in {@code slot}. */
+  static void writeTask(DataOutputStream out, long id, int slot, byte[] argument)
+      throws IOException {
+    out.writeInt(HEADER + 4 + argument.length);
+    out.writeByte(TASK);
+    out.writeLong(id);
+    out.writeInt(slot);
+    out.write(argument);
+  }
+
+  /** Writes a TASK frame for job {@code id} that carries its function. */
+  static void writeInlineTask(DataOutputStream out, long id, byte[] function, byte[] argument)
+      throws IOException {
+    out.writeInt(HEADER + 8 + function.length + argument.length);
+    out.writeByte(TASK);
+    out.writeLong(id);
+    out.writeInt(INLINE);
+    out.writeInt(function.length);
+    out.write(function);
+    out.write(argument);
+  }
+
+  /** Writes a RESULT or FAILURE frame. */
+  static void writeOutcome(DataOutputStream out, byte type, long id, long runNanos, byte[] payload)
+      throws IOException {
+    out.writeInt(HEADER + 8 + payload.length);
+    out.writeByte(type);
+    out.writeLong(id);
+    out.writeLong(runNanos);
     out.write(payload);
   }
 
@@ -45,7 +88,7 @@ final class Frames {
           "bad frame length: " + length + " (expected: " + HEADER + " to " + maxLength + ")");
     }
     byte type = in.readByte();
-    if (type < HELLO || type > CANCEL) {
+    if (type < HELLO || type > DEFINE) {
       throw new IOException("bad frame type: " + type);
     }
     long id = in.readLong();

@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,16 +57,23 @@ import org.parallel4j.spi.WorkSource;
  * and exit; termination is reported once every worker process has ended.
  */
 public final class ProcessBackend implements Backend {
+  /** How many functions a worker keeps, by slot, so that tasks need not carry them. */
+  static final int FUNCTION_SLOTS = 256;
+
+  private static final int MAX_WINDOW = 64;
+  private static final long QUEUED_WORK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final int ERROR_LINES_KEPT = 20;
   private static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final long WAKE_MILLIS = 50;
   private static final long CANCEL_GRACE_MILLIS = 1000;
 
   private final String serverName;
-  private final int maxInFlight;
   private final int maxFrame;
-  private final List<String> jvmArgs;
-  private final Codec codec = new JavaSerializationCodec();
+  private final WorkerOptions options;
+  private final byte[] initializer; // encoded, or null
+  private final Codec codec = new KryoCodec();
+  private final Shipment.Cache functions = new Shipment.Cache();
+  private volatile Exception lastStartFailure;
   private final List<Worker> live = new CopyOnWriteArrayList<>();
   private final AtomicInteger serial = new AtomicInteger();
   private final AtomicInteger starting = new AtomicInteger();
@@ -83,15 +89,22 @@ public final class ProcessBackend implements Backend {
    *
    * @param serverName the job server's name, for thread names
    * @param workers the number of worker processes
-   * @param maxInFlight the most jobs sent to one worker and not yet answered
-   * @param jvmArgs extra options for each worker JVM, such as {@code -Xmx256m}
+   * @param options how workers are started and kept
+   * @throws IllegalArgumentException when the initializer cannot be sent to a worker
    */
-  public ProcessBackend(String serverName, int workers, int maxInFlight, List<String> jvmArgs) {
+  public ProcessBackend(String serverName, int workers, WorkerOptions options) {
     this.serverName = serverName;
     this.target = workers;
-    this.maxInFlight = maxInFlight;
     this.maxFrame = 64 << 20;
-    this.jvmArgs = List.copyOf(jvmArgs);
+    this.options = options;
+    try {
+      this.initializer = options.initializer() == null ? null : codec.encode(options.initializer());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "initializer cannot be sent to a worker process: "
+              + Shippable.explain(codec, options.initializer(), null, e),
+          e);
+    }
     this.timer =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name(serverName + "-deadlines").daemon(true).unstarted(r));
@@ -111,7 +124,7 @@ public final class ProcessBackend implements Backend {
   @Override
   public Object prepare(java.io.Serializable task, Object argument) {
     try {
-      return codec.encode(new Object[] {task, argument});
+      return new Shipment(functions.encode(codec, task), codec.encode(argument));
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "task cannot be sent to a worker process: " + Shippable.explain(codec, task, argument, e),
@@ -135,9 +148,26 @@ public final class ProcessBackend implements Backend {
       }
     }
     if (live.isEmpty()) {
+      Exception cause = lastStartFailure;
       throw new IllegalStateException(
-          serverName + ": no worker process could be started (see the errors above)");
+          serverName
+              + ": no worker process could be started"
+              + (cause == null ? "" : ": " + cause.getMessage()),
+          cause);
     }
+  }
+
+  @Override
+  public boolean offer(WorkItem item) {
+    if (!source.isEmpty()) {
+      return false; // jobs queued first go first
+    }
+    for (Worker w : live) {
+      if (w.offer(item)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -169,7 +199,7 @@ public final class ProcessBackend implements Backend {
   public int busy() {
     int n = 0;
     for (Worker w : live) {
-      n += w.inFlight.size();
+      n += w.count.get();
     }
     return n;
   }
@@ -250,18 +280,7 @@ public final class ProcessBackend implements Backend {
             ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
         Selector selector = Selector.open()) {
       listener.bind(UnixDomainSocketAddress.of(socket));
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-XX:+UseSerialGC");
-      command.add("-XX:-UsePerfData");
-      command.addAll(jvmArgs);
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(WorkerMain.class.getName());
-      command.add(socket.toString());
-      command.add(name);
-      command.add(Integer.toString(maxFrame));
-      Process process = new ProcessBuilder(command).start();
+      Process process = workerCommand(socket, name).start();
       listener.configureBlocking(false);
       listener.register(selector, SelectionKey.OP_ACCEPT);
       long deadline = System.nanoTime() + CONNECT_TIMEOUT_NANOS;
@@ -282,7 +301,14 @@ public final class ProcessBackend implements Backend {
         ch = listener.accept();
       }
       ch.configureBlocking(true);
-      Worker w = new Worker(name, process, ch);
+      Worker w;
+      try {
+        w = new Worker(name, process, ch);
+      } catch (IOException | RuntimeException e) {
+        process.destroyForcibly();
+        ch.close();
+        throw e;
+      }
       live.add(w);
       w.start();
       // shutdown, or a shrink, may have looked at the workers before this one was added
@@ -290,6 +316,7 @@ public final class ProcessBackend implements Backend {
         w.retire();
       }
     } catch (IOException e) {
+      lastStartFailure = e;
       System.err.println("[" + serverName + "] cannot start " + name + ": " + e.getMessage());
     } finally {
       try {
@@ -300,6 +327,30 @@ public final class ProcessBackend implements Backend {
     }
   }
 
+  private ProcessBuilder workerCommand(Path socket, String name) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-XX:+UseSerialGC");
+    command.add("-XX:-UsePerfData");
+    command.addAll(options.jvmArgs());
+    StringBuilder classPath = new StringBuilder(System.getProperty("java.class.path"));
+    for (Path p : options.classPath()) {
+      classPath.append(java.io.File.pathSeparatorChar).append(p.toAbsolutePath());
+    }
+    command.add("-cp");
+    command.add(classPath.toString());
+    command.add(WorkerMain.class.getName());
+    command.add(socket.toString());
+    command.add(name);
+    command.add(Integer.toString(maxFrame));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().putAll(options.environment());
+    if (options.directory() != null) {
+      pb.directory(options.directory().toFile());
+    }
+    return pb;
+  }
+
   /** One worker process and the threads that serve it. */
   private final class Worker {
     final String name;
@@ -307,10 +358,23 @@ public final class ProcessBackend implements Backend {
     final long pid;
     final SocketChannel ch;
     final DataInputStream in;
-    final DataOutputStream out;
+    final DataOutputStream out; // guarded by sending
+    final java.util.concurrent.locks.ReentrantLock sending =
+        new java.util.concurrent.locks.ReentrantLock();
+    final String label;
     // in the order sent; the worker runs them in that order, so the head is the one running
     final ConcurrentLinkedQueue<WorkItem> inFlight = new ConcurrentLinkedQueue<>();
-    final Semaphore credits = new Semaphore(maxInFlight);
+    final AtomicInteger count = new AtomicInteger(); // inFlight's size
+    // the most jobs in flight: about QUEUED_WORK_NANOS of work, by the tasks' recent run times
+    volatile int window = 2;
+    volatile boolean roomWanted;
+    double meanRunNanos = -1; // reader thread only
+    // the dispatcher's: which function is in which of the worker's slots
+    final java.util.IdentityHashMap<Shipment.Function, Integer> slotOf =
+        new java.util.IdentityHashMap<>();
+    final Shipment.Function[] inSlot = new Shipment.Function[FUNCTION_SLOTS];
+    int nextSlot;
+    long sent;
     final ArrayDeque<String> lastErrors = new ArrayDeque<>(); // guarded by itself
     final AtomicBoolean dead = new AtomicBoolean();
     volatile boolean retiring;
@@ -324,9 +388,12 @@ public final class ProcessBackend implements Backend {
      */
     private void cancel(WorkItem item) {
       try {
-        synchronized (out) {
+        sending.lock();
+        try {
           Frames.write(out, Frames.CANCEL, item.jobId(), new byte[0]);
           out.flush();
+        } finally {
+          sending.unlock();
         }
       } catch (IOException e) {
         return; // the worker is gone already
@@ -365,6 +432,7 @@ public final class ProcessBackend implements Backend {
       this.name = name;
       this.process = process;
       this.pid = process.pid();
+      this.label = name + " pid " + pid;
       this.ch = ch;
       this.in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(ch), 1 << 16));
       this.out = new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(ch), 1 << 16));
@@ -372,6 +440,27 @@ public final class ProcessBackend implements Backend {
       if (hello.type() != Frames.HELLO || hello.id() != pid) {
         throw new IOException(name + " sent a bad greeting: type " + hello.type());
       }
+      if (initializer != null) {
+        initialize();
+      }
+    }
+
+    /** Runs the initializer as the worker's job 0 and waits for it, before any task is sent. */
+    private void initialize() throws IOException {
+      Frames.writeInlineTask(out, 0, initializer, codec.encode(null));
+      out.flush();
+      Frames.Frame reply = Frames.read(in, maxFrame);
+      if (reply.type() == Frames.RESULT && reply.id() == 0) {
+        return;
+      }
+      if (reply.type() != Frames.FAILURE || reply.id() != 0) {
+        throw new IOException(
+            name + " answered its initializer with a frame of type " + reply.type());
+      }
+      Object error = codec.decode(reply.payload(), 8, reply.payload().length - 8);
+      throw new IOException(
+          name + " (pid " + pid + "): the initializer failed: " + error,
+          error instanceof Throwable t ? t : null);
     }
 
     void start() {
@@ -412,59 +501,121 @@ public final class ProcessBackend implements Backend {
     }
 
     private void dispatch() {
-      String worker = name + " pid " + pid;
       // never interrupted: an interrupt during a write would close the channel, so the waits
       // below are bounded and the flags are checked between them
       try {
         while (!dead.get() && !retiring) {
-          if (!credits.tryAcquire(WAKE_MILLIS, TimeUnit.MILLISECONDS)) {
+          if (count.get() >= window) {
+            roomWanted = true;
+            if (count.get() >= window) {
+              java.util.concurrent.locks.LockSupport.parkNanos(
+                  this, TimeUnit.MILLISECONDS.toNanos(WAKE_MILLIS));
+            }
+            roomWanted = false;
             continue;
           }
           WorkItem item = source.poll(WAKE_MILLIS, TimeUnit.MILLISECONDS);
           if (item == null) {
-            credits.release();
             continue;
           }
-          if (!item.begin(worker, () -> cancel(item))) {
-            credits.release();
-            continue;
-          }
-          byte[] payload = (byte[]) item.prepared(); // encoded at submit
+          sending.lock(); // a batch: every job at hand, up to the window, in one write
           try {
-            if (payload == null) {
-              payload = codec.encode(new Object[] {item.task(), item.argument()});
+            while (item != null) {
+              send(item);
+              if (dead.get() || retiring || count.get() >= window) {
+                break;
+              }
+              item = source.poll();
             }
-          } catch (IOException e) {
-            credits.release();
-            item.fail(
-                new IllegalArgumentException(
-                    "job "
-                        + item.jobId()
-                        + " cannot be sent to a worker process: "
-                        + e.getMessage(),
-                    e));
-            continue;
-          }
-          synchronized (this) {
-            inFlight.add(item);
-            if (inFlight.peek() == item) {
-              started(item); // the worker was idle: it starts this one now
-            }
-          }
-          try {
-            synchronized (out) {
-              Frames.write(out, Frames.TASK, item.jobId(), payload);
-              out.flush();
-            }
+            out.flush();
           } catch (IOException e) {
             died(e);
-          }
-          if (dead.get()) {
-            reclaim(item); // the reader may have emptied inFlight before we added it
+          } finally {
+            sending.unlock();
           }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt(); // not sent by us; end the dispatcher
+      }
+    }
+
+    /**
+     * Sends {@code item} at once if this worker is idle and nothing is queued: a job submitted to
+     * an idle pool starts without waking a dispatcher.
+     */
+    boolean offer(WorkItem item) {
+      if (count.get() != 0 || dead.get() || retiring || !sending.tryLock()) {
+        return false;
+      }
+      try {
+        if (count.get() != 0 || dead.get() || retiring) {
+          return false;
+        }
+        send(item);
+        out.flush();
+      } catch (IOException e) {
+        died(e); // the job was in flight: it is retried or given back with the others
+      } finally {
+        sending.unlock();
+      }
+      return true;
+    }
+
+    /** Sends one job, its function first if the worker lacks it. Holds {@link #sending}. */
+    private void send(WorkItem item) throws IOException {
+      if (!item.begin(label, () -> cancel(item))) {
+        return; // cancelled while queued
+      }
+      Shipment shipment = (Shipment) item.prepared(); // encoded at submit
+      if (shipment == null) {
+        try {
+          shipment = (Shipment) prepare(item.task(), item.argument());
+        } catch (IllegalArgumentException e) {
+          item.fail(e);
+          return;
+        }
+      }
+      synchronized (this) {
+        inFlight.add(item);
+        count.incrementAndGet();
+        if (inFlight.peek() == item) {
+          started(item); // the worker was idle: it starts this one now
+        }
+      }
+      if (dead.get()) {
+        reclaim(item); // the reader may have emptied inFlight before we added it
+        return;
+      }
+      Shipment.Function function = shipment.function();
+      if (function.reusable()) {
+        Integer slot = slotOf.get(function);
+        if (slot == null) {
+          slot = nextSlot;
+          nextSlot = (nextSlot + 1) % FUNCTION_SLOTS;
+          if (inSlot[slot] != null) {
+            slotOf.remove(inSlot[slot]);
+          }
+          inSlot[slot] = function;
+          slotOf.put(function, slot);
+          Frames.write(out, Frames.DEFINE, slot, function.bytes());
+        }
+        Frames.writeTask(out, item.jobId(), slot, shipment.argument());
+      } else {
+        Frames.writeInlineTask(out, item.jobId(), function.bytes(), shipment.argument());
+      }
+      if (++sent == options.maxTasksPerWorker()) {
+        retiring = true; // recycled: it finishes what it holds, and a fresh worker takes over
+        maybeStartWorker();
+      }
+    }
+
+    /** Keeps about {@link #QUEUED_WORK_NANOS} of work in flight, by recent run times. */
+    private void ran(long runNanos) {
+      double mean = meanRunNanos < 0 ? runNanos : 0.8 * meanRunNanos + 0.2 * runNanos;
+      meanRunNanos = mean;
+      window = (int) Math.min(MAX_WINDOW, 1 + QUEUED_WORK_NANOS / Math.max(1.0, mean));
+      if (roomWanted) {
+        java.util.concurrent.locks.LockSupport.unpark(dispatcher);
       }
     }
 
@@ -486,17 +637,22 @@ public final class ProcessBackend implements Backend {
           }
           synchronized (this) {
             inFlight.poll();
+            count.decrementAndGet();
             WorkItem next = inFlight.peek();
             if (next != null) {
               started(next); // the worker runs its jobs in order: the next starts now
             }
           }
-          credits.release();
+          byte[] payload = frame.payload();
+          if (payload.length < 8) {
+            throw new IOException(name + " sent an outcome of " + payload.length + " bytes");
+          }
+          ran(java.nio.ByteBuffer.wrap(payload).getLong());
           switch (frame.type()) {
             case Frames.RESULT -> {
               Object result;
               try {
-                result = codec.decode(frame.payload());
+                result = codec.decode(payload, 8, payload.length - 8);
               } catch (IOException e) {
                 item.fail(e);
                 continue;
@@ -506,7 +662,7 @@ public final class ProcessBackend implements Backend {
             case Frames.FAILURE -> {
               Throwable error;
               try {
-                error = (Throwable) codec.decode(frame.payload());
+                error = (Throwable) codec.decode(payload, 8, payload.length - 8);
               } catch (IOException | ClassCastException e) {
                 error = e;
               }
@@ -533,9 +689,12 @@ public final class ProcessBackend implements Backend {
 
     private void stop() {
       try {
-        synchronized (out) {
+        sending.lock();
+        try {
           Frames.write(out, Frames.SHUTDOWN, 0, new byte[0]);
           out.flush();
+        } finally {
+          sending.unlock();
         }
       } catch (IOException e) {
         // already gone; the reader will notice
@@ -581,6 +740,7 @@ public final class ProcessBackend implements Backend {
       synchronized (lastErrors) {
         errors = List.copyOf(lastErrors);
       }
+      count.set(0);
       WorkItem running = inFlight.poll(); // the one the worker was running: it counts
       if (running != null && running == timedOut) {
         running.timedOut("its worker " + name + " (pid " + pid + ") was killed");

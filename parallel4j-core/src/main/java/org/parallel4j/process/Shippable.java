@@ -80,13 +80,34 @@ final class Shippable {
   }
 
   /** The serialized form of a serializable lambda, or null for other objects. */
-  private static SerializedLambda serializedForm(Object task) {
+  static SerializedLambda serializedForm(Object task) {
+    Method writeReplace = WRITE_REPLACE.get(task.getClass());
+    if (writeReplace == null) {
+      return null;
+    }
     try {
-      Method writeReplace = task.getClass().getDeclaredMethod("writeReplace");
-      writeReplace.setAccessible(true);
       return writeReplace.invoke(task) instanceof SerializedLambda s ? s : null;
     } catch (ReflectiveOperationException | RuntimeException e) {
       return null;
     }
   }
+
+  /** A class's {@code writeReplace} method, made accessible; null when it has none. */
+  static Method writeReplace(Class<?> type) {
+    return WRITE_REPLACE.get(type);
+  }
+
+  private static final ClassValue<Method> WRITE_REPLACE =
+      new ClassValue<>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+          try {
+            Method m = type.getDeclaredMethod("writeReplace");
+            m.setAccessible(true);
+            return m;
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+          }
+        }
+      };
 }

@@ -10,12 +10,16 @@ import java.io.PrintWriter;
 import java.io.Serial;
 import java.io.StringWriter;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.parallel4j.Task;
 import org.parallel4j.spi.Codec;
 
@@ -25,58 +29,162 @@ import org.parallel4j.spi.Codec;
  * When the server goes away (the socket closes, even because the server was killed) the worker
  * halts at once, so it never outlives its server.
  *
+ * <p>Two threads take turns reading frames and running tasks (so a cancel is read while a task
+ * runs, and a task starts on the thread that read it); tasks run one at a time in the order they
+ * came. A flusher sends outcomes still buffered after {@link #FLUSH_AFTER_NANOS} when the runner
+ * has gone on to another task, so a burst of small tasks shares system calls and no result waits
+ * behind a long task.
+ *
  * <p>Arguments: the socket path, the worker's name, the largest frame accepted.
  */
 public final class WorkerMain {
+  static final long FLUSH_AFTER_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
+  private static volatile DataOutputStream toServer;
+
+  /** The job the task thread runs now, and the jobs cancelled before they started. */
+  private static final Running CURRENT = new Running();
+
   private WorkerMain() {}
+
+  /** A task read from the server: its function (or why it could not be read) and argument. */
+  private record Pending(long id, Object function, byte[] frame, int argumentAt) {}
+
+  /** A function that could not be decoded: the tasks that use it fail with this. */
+  private record Broken(IOException error) {}
 
   /** Entry point of a worker process. */
   public static void main(String[] args) throws Exception {
     Path socket = Path.of(args[0]);
     int maxFrame = Integer.parseInt(args[2]);
-    Codec codec = new JavaSerializationCodec();
+    Codec codec = new KryoCodec();
     SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
     DataInputStream in =
         new DataInputStream(new BufferedInputStream(ChannelStreams.in(ch), 1 << 16));
-    DataOutputStream out =
-        new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(ch), 1 << 16));
+    Output out =
+        new Output(new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(ch), 1 << 16)));
     synchronized (out) {
-      Frames.write(out, Frames.HELLO, ProcessHandle.current().pid(), new byte[0]);
-      out.flush();
+      Frames.write(out.stream, Frames.HELLO, ProcessHandle.current().pid(), new byte[0]);
+      out.stream.flush();
     }
-    toServer = out;
-    ExecutorService runner =
-        Executors.newSingleThreadExecutor(r -> new Thread(r, "parallel4j-task"));
-    while (true) {
-      Frames.Frame frame;
-      try {
-        frame = Frames.read(in, maxFrame);
-      } catch (EOFException e) {
-        Runtime.getRuntime().halt(0); // the server is gone: never outlive it
-        return;
-      } catch (IOException e) {
-        System.err.println("parallel4j worker: bad input from the server, exiting: " + e);
-        Runtime.getRuntime().halt(2);
-        return;
-      }
-      if (frame.type() == Frames.SHUTDOWN) {
-        runner.shutdown();
-        runner.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
-        synchronized (out) {
-          out.flush();
-        }
-        Runtime.getRuntime().halt(0);
-      }
-      if (frame.type() == Frames.TASK) {
-        runner.execute(() -> run(frame, codec, out));
-      }
-      if (frame.type() == Frames.CANCEL) {
-        CURRENT.cancel(frame.id());
-      }
-    }
+    toServer = out.stream;
+    Thread.ofPlatform().daemon(true).name("parallel4j-flusher").start(out::flushLoop);
+    Loop loop = new Loop(in, out, codec, maxFrame);
+    Thread.ofPlatform().name("parallel4j-worker-b").start(loop::run);
+    loop.run();
   }
 
-  private static volatile DataOutputStream toServer;
+  /**
+   * Two threads take turns: one reads frames while the other may run tasks. The reader that
+   * receives a task while none runs becomes the runner and hands reading to the other thread, so a
+   * task starts without waking a thread, and a cancel is read while a task runs.
+   */
+  private static final class Loop {
+    private final DataInputStream in;
+    private final Output out;
+    private final Codec codec;
+    private final int maxFrame;
+    private final ReentrantLock reading = new ReentrantLock();
+    private final ArrayDeque<Pending> tasks = new ArrayDeque<>(); // guarded by itself
+    private boolean running; // guarded by tasks
+    private boolean shutdown; // guarded by tasks
+    private final Object[] functions = new Object[ProcessBackend.FUNCTION_SLOTS]; // by the reader
+
+    Loop(DataInputStream in, Output out, Codec codec, int maxFrame) {
+      this.in = in;
+      this.out = out;
+      this.codec = codec;
+      this.maxFrame = maxFrame;
+    }
+
+    void run() {
+      while (true) {
+        reading.lock();
+        boolean runNow;
+        try {
+          runNow = readUntilTask();
+        } finally {
+          reading.unlock();
+        }
+        if (runNow) {
+          runTasks();
+        }
+      }
+    }
+
+    /** Reads frames until one makes this thread the runner; true then. */
+    private boolean readUntilTask() {
+      while (true) {
+        Frames.Frame frame;
+        try {
+          frame = Frames.read(in, maxFrame);
+        } catch (EOFException e) {
+          Runtime.getRuntime().halt(0); // the server is gone: never outlive it
+          return false;
+        } catch (IOException e) {
+          System.err.println("parallel4j worker: bad input from the server, exiting: " + e);
+          Runtime.getRuntime().halt(2);
+          return false;
+        }
+        switch (frame.type()) {
+          case Frames.DEFINE ->
+              functions[(int) frame.id()] = decodeFunction(codec, frame.payload());
+          case Frames.TASK -> {
+            Pending p = pending(frame, functions, codec);
+            synchronized (tasks) {
+              tasks.add(p);
+              if (!running) {
+                running = true;
+                return true;
+              }
+            }
+          }
+          case Frames.CANCEL -> CURRENT.cancel(frame.id());
+          case Frames.SHUTDOWN -> {
+            synchronized (tasks) {
+              shutdown = true;
+              if (!running) {
+                exit();
+              }
+            }
+          }
+          default -> {
+            System.err.println("parallel4j worker: unexpected frame type " + frame.type());
+            Runtime.getRuntime().halt(2);
+          }
+        }
+      }
+    }
+
+    /** Runs queued tasks in order until none is left. */
+    private void runTasks() {
+      while (true) {
+        Pending p;
+        boolean last;
+        synchronized (tasks) {
+          p = tasks.poll();
+          if (p == null) {
+            running = false;
+            if (shutdown) {
+              exit();
+            }
+            return;
+          }
+          last = tasks.isEmpty();
+        }
+        runOne(p, codec, out, last);
+      }
+    }
+
+    private void exit() {
+      try {
+        out.flush();
+      } catch (IOException e) {
+        // the server is gone anyway
+      }
+      Runtime.getRuntime().halt(0);
+    }
+  }
 
   /**
    * For tests of the server's defences: sends the server a frame header whose length field claims 2
@@ -91,11 +199,172 @@ public final class WorkerMain {
     }
   }
 
-  /** The job the task thread runs now, and the jobs cancelled before they started. */
-  private static final Running CURRENT = new Running();
+  private static Object decodeFunction(Codec codec, byte[] bytes) {
+    try {
+      return codec.decode(bytes);
+    } catch (IOException e) {
+      return new Broken(
+          new IOException("the task cannot be read in the worker: " + e.getMessage(), e));
+    }
+  }
+
+  private static Pending pending(Frames.Frame frame, Object[] functions, Codec codec) {
+    ByteBuffer b = ByteBuffer.wrap(frame.payload());
+    int slot = b.getInt();
+    if (slot != Frames.INLINE) {
+      return new Pending(frame.id(), functions[slot], frame.payload(), 4);
+    }
+    int n = b.getInt();
+    Object function;
+    try {
+      function = codec.decode(frame.payload(), 8, n);
+    } catch (IOException e) {
+      function =
+          new Broken(
+              new IOException("the task cannot be read in the worker: " + e.getMessage(), e));
+    }
+    return new Pending(frame.id(), function, frame.payload(), 8 + n);
+  }
+
+  private static void runOne(Pending p, Codec codec, Output out, boolean last) {
+    long t0 = System.nanoTime();
+    if (!CURRENT.start(p.id())) { // cancelled while queued here: answer, in order
+      CancellationException cancelled =
+          new CancellationException("job " + p.id() + " was cancelled before it started");
+      out.send(Frames.FAILURE, p.id(), 0, encodeFailure(codec, cancelled), last);
+      return;
+    }
+    byte type;
+    byte[] payload;
+    try {
+      Object result = invoke(p, codec);
+      try {
+        payload = codec.encode(result);
+        type = Frames.RESULT;
+      } catch (IOException e) {
+        payload =
+            encodeFailure(
+                codec,
+                new IOException(
+                    "the result of job " + p.id() + " cannot be sent back: " + e.getMessage(), e));
+        type = Frames.FAILURE;
+      }
+    } catch (Throwable t) {
+      payload = encodeFailure(codec, t);
+      type = Frames.FAILURE;
+    } finally {
+      CURRENT.end();
+    }
+    out.send(type, p.id(), System.nanoTime() - t0, payload, last);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object invoke(Pending p, Codec codec) throws Exception {
+    Object function = p.function();
+    if (function instanceof Broken broken) {
+      throw broken.error();
+    }
+    Object argument;
+    try {
+      argument = codec.decode(p.frame(), p.argumentAt(), p.frame().length - p.argumentAt());
+    } catch (IOException e) {
+      throw new IOException(
+          "the argument of job " + p.id() + " cannot be read in the worker: " + e.getMessage(), e);
+    }
+    if (function instanceof Task.Fn<?, ?> fn) {
+      return ((Task.Fn<Object, Object>) fn).call(argument);
+    }
+    if (function instanceof Task.Run run) {
+      run.run();
+      return null;
+    }
+    return ((java.util.concurrent.Callable<Object>) function).call();
+  }
+
+  /** The exception itself when it can be encoded, else a stand-in that keeps its text. */
+  private static byte[] encodeFailure(Codec codec, Throwable t) {
+    try {
+      return codec.encode(t);
+    } catch (IOException e) {
+      try {
+        return codec.encode(new RemoteTaskException(t));
+      } catch (IOException e2) {
+        throw new IllegalStateException("cannot encode even a plain exception", e2);
+      }
+    }
+  }
+
+  /**
+   * The stream to the server, shared by the task thread, which writes outcomes, and the flusher,
+   * which sends what the task thread left buffered.
+   */
+  private static final class Output {
+    final DataOutputStream stream;
+    private long dirtySince; // guarded by this; 0 when nothing is buffered
+    private volatile Thread flusher;
+
+    Output(DataOutputStream stream) {
+      this.stream = stream;
+    }
+
+    /** Writes an outcome; flushes when no task waits ({@code last}), else leaves it to batch. */
+    void send(byte type, long id, long runNanos, byte[] payload, boolean last) {
+      boolean wake;
+      try {
+        synchronized (this) {
+          Frames.writeOutcome(stream, type, id, runNanos, payload);
+          if (last) {
+            stream.flush();
+            dirtySince = 0;
+            return;
+          }
+          wake = dirtySince == 0;
+          if (wake) {
+            dirtySince = System.nanoTime();
+          }
+        }
+      } catch (IOException e) {
+        Runtime.getRuntime().halt(0); // the server is gone
+        return;
+      }
+      Thread f = flusher;
+      if (wake && f != null) {
+        LockSupport.unpark(f);
+      }
+    }
+
+    synchronized void flush() throws IOException {
+      stream.flush();
+      dirtySince = 0;
+    }
+
+    /** Flushes outcomes left buffered for {@link #FLUSH_AFTER_NANOS}; parks while none are. */
+    void flushLoop() {
+      flusher = Thread.currentThread();
+      while (true) {
+        long wait;
+        synchronized (this) {
+          wait = dirtySince == 0 ? -1 : dirtySince + FLUSH_AFTER_NANOS - System.nanoTime();
+          if (dirtySince != 0 && wait <= 0) {
+            try {
+              flush();
+            } catch (IOException e) {
+              Runtime.getRuntime().halt(0);
+            }
+            continue;
+          }
+        }
+        if (wait < 0) {
+          LockSupport.park(this);
+        } else {
+          LockSupport.parkNanos(this, wait);
+        }
+      }
+    }
+  }
 
   private static final class Running {
-    private final java.util.Set<Long> cancelled = new java.util.HashSet<>(); // guarded by this
+    private final Set<Long> cancelled = new HashSet<>(); // guarded by this
     private long id = -1; // guarded by this
     private Thread thread; // guarded by this
 
@@ -122,76 +391,6 @@ public final class WorkerMain {
     synchronized void end() {
       id = -1;
       Thread.interrupted();
-    }
-  }
-
-  private static void run(Frames.Frame frame, Codec codec, DataOutputStream out) {
-    byte type;
-    byte[] payload;
-    if (!CURRENT.start(frame.id())) { // cancelled while queued here: answer, in order
-      send(
-          out,
-          Frames.FAILURE,
-          frame.id(),
-          encodeFailure(
-              codec,
-              new java.util.concurrent.CancellationException(
-                  "job " + frame.id() + " was cancelled before it started")));
-      return;
-    }
-    try {
-      Object result = invoke((Object[]) codec.decode(frame.payload()));
-      try {
-        payload = codec.encode(result);
-        type = Frames.RESULT;
-      } catch (IOException e) {
-        payload =
-            encodeFailure(
-                codec,
-                new IOException(
-                    "the result of job " + frame.id() + " cannot be sent back: " + e.getMessage(),
-                    e));
-        type = Frames.FAILURE;
-      }
-    } catch (Throwable t) {
-      payload = encodeFailure(codec, t);
-      type = Frames.FAILURE;
-    } finally {
-      CURRENT.end();
-    }
-    send(out, type, frame.id(), payload);
-  }
-
-  private static void send(DataOutputStream out, byte type, long id, byte[] payload) {
-    try {
-      synchronized (out) {
-        Frames.write(out, type, id, payload);
-        out.flush();
-      }
-    } catch (IOException e) {
-      Runtime.getRuntime().halt(0); // the server is gone
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Object invoke(Object[] taskAndArgument) throws Exception {
-    Object task = taskAndArgument[0];
-    if (task instanceof Task.Fn<?, ?> fn) {
-      return ((Task.Fn<Object, Object>) fn).call(taskAndArgument[1]);
-    }
-    return ((Callable<Object>) task).call();
-  }
-
-  /** The exception itself when it can be encoded, else a stand-in that keeps its text. */
-  private static byte[] encodeFailure(Codec codec, Throwable t) {
-    try {
-      return codec.encode(t);
-    } catch (IOException e) {
-      try {
-        return codec.encode(new RemoteTaskException(t));
-      } catch (IOException e2) {
-        throw new IllegalStateException("cannot encode even a plain exception", e2);
-      }
     }
   }
 

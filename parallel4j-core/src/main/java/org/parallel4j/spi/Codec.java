@@ -25,4 +25,13 @@ public interface Codec {
    *     lacks
    */
   Object decode(byte[] bytes) throws IOException;
+
+  /**
+   * Decodes what {@link #encode} produced, found in {@code bytes[offset, offset + length)}.
+   *
+   * @throws IOException as {@link #decode(byte[])}
+   */
+  default Object decode(byte[] bytes, int offset, int length) throws IOException {
+    return decode(java.util.Arrays.copyOfRange(bytes, offset, offset + length));
+  }
 }

@@ -1,0 +1,98 @@
+package org.parallel4j.process;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.lang.reflect.RecordComponent;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.parallel4j.spi.Codec;
+
+/**
+ * A job encoded at submit: its function and its argument, apart, so that a function used by many
+ * jobs is encoded once and sent to each worker once (after that a task is a slot number and its
+ * argument).
+ *
+ * @param function the encoded function
+ * @param argument the encoded argument ({@code null} encoded for a task without one)
+ */
+record Shipment(Function function, byte[] argument) {
+
+  /**
+   * An encoded function. {@code reusable} when the function holds nothing that can change after
+   * submit (it captures nothing, or only strings, boxed values, enums and other such functions), so
+   * that its bytes may stand for it in later jobs; otherwise its current state is encoded for each
+   * job, as a thread would see it when the job runs.
+   */
+  record Function(byte[] bytes, boolean reusable) {}
+
+  /**
+   * Encoded functions kept by identity, so that submitting the same function again costs no
+   * encoding. A small direct-mapped table: a collision only costs an encoding. Thread-safe.
+   */
+  static final class Cache {
+    private static final int SIZE = 256;
+    private final AtomicReferenceArray<Entry> entries = new AtomicReferenceArray<>(SIZE);
+
+    private record Entry(Object function, Function encoded) {}
+
+    /** The encoding of {@code function}, from the table when it was seen before. */
+    Function encode(Codec codec, Serializable function) throws IOException {
+      int i = System.identityHashCode(function) & (SIZE - 1);
+      Entry e = entries.get(i);
+      if (e != null && e.function == function) {
+        return e.encoded;
+      }
+      Function encoded = new Function(codec.encode(function), Shipment.isImmutable(function));
+      if (encoded.reusable()) {
+        entries.set(i, new Entry(function, encoded));
+      }
+      return encoded;
+    }
+  }
+
+  /**
+   * Whether {@code value} cannot change: null, strings, boxed values, enums, classes, lambdas that
+   * capture only such values, and records whose components are all such values.
+   */
+  static boolean isImmutable(Object value) {
+    return isImmutable(value, 0);
+  }
+
+  private static boolean isImmutable(Object value, int depth) {
+    if (value == null
+        || value instanceof String
+        || value instanceof Number && value.getClass().getName().startsWith("java.lang.")
+        || value instanceof Boolean
+        || value instanceof Character
+        || value instanceof Enum<?>
+        || value instanceof Class<?>) {
+      return true;
+    }
+    if (depth > 4) {
+      return false;
+    }
+    java.lang.invoke.SerializedLambda lambda = Shippable.serializedForm(value);
+    if (lambda != null) {
+      for (int i = 0; i < lambda.getCapturedArgCount(); i++) {
+        if (!isImmutable(lambda.getCapturedArg(i), depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (value instanceof Record) {
+      for (RecordComponent c : value.getClass().getRecordComponents()) {
+        try {
+          java.lang.reflect.Method accessor = c.getAccessor();
+          accessor.setAccessible(true);
+          if (!isImmutable(accessor.invoke(value), depth + 1)) {
+            return false;
+          }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+}
