@@ -101,7 +101,8 @@ public final class JobServer implements ExecutorService {
   private final String name;
   private final Ticker ticker;
   private final long startedAt;
-  private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+  private final java.util.concurrent.LinkedTransferQueue<Work> queue =
+      new java.util.concurrent.LinkedTransferQueue<>();
   private final List<Lane> lanes;
   private final AtomicLong ids = new AtomicLong();
   private final LongAdder retired = new LongAdder();
@@ -809,7 +810,7 @@ public final class JobServer implements ExecutorService {
     return ticker;
   }
 
-  LinkedBlockingQueue<Work> queue() {
+  java.util.concurrent.BlockingQueue<Work> queue() {
     return queue;
   }
 

@@ -367,7 +367,7 @@ public final class ProcessBackend implements Backend {
     final AtomicInteger count = new AtomicInteger(); // inFlight's size
     // the most jobs in flight: about QUEUED_WORK_NANOS of work, by the tasks' recent run times
     volatile int window = 2;
-    volatile boolean roomWanted;
+    volatile boolean idleWanted; // the dispatcher waits for the worker to go idle
     double meanRunNanos = -1; // reader thread only
     // the dispatcher's: which function is in which of the worker's slots
     final java.util.IdentityHashMap<Shipment.Function, Integer> slotOf =
@@ -500,42 +500,65 @@ public final class ProcessBackend implements Backend {
               });
     }
 
+    /**
+     * Feeds an idle worker. While a worker has jobs in flight its reader tops it up as results come
+     * ({@link #topUp}), so in a stream of jobs no thread is woken to dispatch and the submitting
+     * thread never signals one.
+     */
     private void dispatch() {
       // never interrupted: an interrupt during a write would close the channel, so the waits
       // below are bounded and the flags are checked between them
       try {
         while (!dead.get() && !retiring) {
-          if (count.get() >= window) {
-            roomWanted = true;
-            if (count.get() >= window) {
+          if (count.get() > 0) {
+            idleWanted = true;
+            if (count.get() > 0) {
               java.util.concurrent.locks.LockSupport.parkNanos(
                   this, TimeUnit.MILLISECONDS.toNanos(WAKE_MILLIS));
             }
-            roomWanted = false;
+            idleWanted = false;
             continue;
           }
           WorkItem item = source.poll(WAKE_MILLIS, TimeUnit.MILLISECONDS);
-          if (item == null) {
-            continue;
-          }
-          sending.lock(); // a batch: every job at hand, up to the window, in one write
-          try {
-            while (item != null) {
-              send(item);
-              if (dead.get() || retiring || count.get() >= window) {
-                break;
-              }
-              item = source.poll();
-            }
-            out.flush();
-          } catch (IOException e) {
-            died(e);
-          } finally {
-            sending.unlock();
+          if (item != null) {
+            sendBatch(item);
           }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt(); // not sent by us; end the dispatcher
+      }
+    }
+
+    /** Sends {@code first} and every job queued after it, up to the window, in one write. */
+    private void sendBatch(WorkItem first) {
+      sending.lock();
+      try {
+        WorkItem item = first;
+        while (item != null) {
+          send(item);
+          if (dead.get() || retiring || count.get() >= window) {
+            break;
+          }
+          item = source.poll();
+        }
+        out.flush();
+      } catch (IOException e) {
+        died(e);
+      } finally {
+        sending.unlock();
+      }
+    }
+
+    /** On the reader, when it has no more results at hand: refills the window from the queue. */
+    private void topUp() {
+      if (!dead.get() && !retiring && count.get() < window && !source.isEmpty()) {
+        WorkItem item = source.poll();
+        if (item != null) {
+          sendBatch(item);
+        }
+      }
+      if (idleWanted && count.get() == 0) {
+        java.util.concurrent.locks.LockSupport.unpark(dispatcher);
       }
     }
 
@@ -614,9 +637,6 @@ public final class ProcessBackend implements Backend {
       double mean = meanRunNanos < 0 ? runNanos : 0.8 * meanRunNanos + 0.2 * runNanos;
       meanRunNanos = mean;
       window = (int) Math.min(MAX_WINDOW, 1 + QUEUED_WORK_NANOS / Math.max(1.0, mean));
-      if (roomWanted) {
-        java.util.concurrent.locks.LockSupport.unpark(dispatcher);
-      }
     }
 
     private void read() {
@@ -672,6 +692,9 @@ public final class ProcessBackend implements Backend {
           }
           if (retiring && inFlight.isEmpty()) {
             stop();
+          }
+          if (in.available() == 0) {
+            topUp();
           }
         }
       } catch (IOException e) {
