@@ -392,7 +392,12 @@ public final class JobServer implements ExecutorService {
 
   /**
    * Applies {@code fn} to every input and returns the results in input order: Python's {@code
-   * Pool.map}. Inputs travel in chunks chosen by the server.
+   * Pool.map}. Inputs travel in chunks chosen by the server: the first {@code map} of a function
+   * sends eight chunks per worker; later ones size chunks by the time per input the function took
+   * last time, between eight and two chunks per worker as give about a millisecond of work each, or
+   * one chunk per worker when each worker's share is less than a millisecond. So tasks of a few
+   * microseconds do not drown in the cost of sending chunks to worker processes, and long tasks
+   * still balance. Up to four inputs per worker go one per job.
    *
    * @throws CompletionException with the first failed task's exception (in input order) as its
    *     cause; the remaining jobs are cancelled. An interrupt while waiting cancels the jobs and
@@ -404,26 +409,45 @@ public final class JobServer implements ExecutorService {
 
   /**
    * As {@link #map(Task.Fn, Iterable)}, with {@code chunkSize} inputs per job ({@code 0}: the
-   * server chooses, about eight chunks per worker, as Python's {@code Pool.map} does).
+   * server chooses, see {@link #map(Task.Fn, Iterable)}).
    */
   public <A, R> List<R> map(
       Task.Fn<? super A, ? extends R> fn, Iterable<? extends A> inputs, int chunkSize) {
     Objects.requireNonNull(fn, "fn");
     Objects.requireNonNull(inputs, "inputs");
     checkNotNegative("chunkSize", chunkSize);
-    List<A> list = new ArrayList<>();
-    inputs.forEach(list::add);
-    int chunk = chunkSize > 0 ? chunkSize : defaultChunk(list.size());
-    List<Job<List<R>>> jobs = new ArrayList<>((list.size() + chunk - 1) / chunk);
+    List<A> list;
+    if (inputs instanceof Collection<? extends A> c) {
+      list = new ArrayList<>(c);
+    } else {
+      list = new ArrayList<>();
+      inputs.forEach(list::add);
+    }
+    List<Job<List<R>>> jobs = new ArrayList<>();
     Chunk<A, R> perChunk = new Chunk<>(fn);
     try {
-      for (int from = 0; from < list.size(); from += chunk) {
-        List<A> slice = new ArrayList<>(list.subList(from, Math.min(list.size(), from + chunk)));
-        jobs.add(submit(perChunk, slice));
+      int n = list.size();
+      int from = 0;
+      int chunk = chunkSize;
+      if (chunk == 0) {
+        int w = workers();
+        long known = PER_INPUT_NANOS.get(fn.getClass()).get();
+        chunk = (long) n <= 4L * w ? 1 : chunkFor(known, n, w);
       }
-      List<R> results = new ArrayList<>(list.size());
+      for (; from < n; from += chunk) {
+        jobs.add(submit(perChunk, new ArrayList<>(list.subList(from, Math.min(n, from + chunk)))));
+      }
+      List<R> results = new ArrayList<>(n);
+      long perInput = Long.MAX_VALUE; // the least: a chunk that waited behind another is longer
       for (Job<List<R>> job : jobs) {
-        results.addAll(awaitResult(job));
+        List<R> some = awaitResult(job);
+        results.addAll(some);
+        if (!some.isEmpty()) {
+          perInput = Math.min(perInput, job.runTime().toNanos() / some.size());
+        }
+      }
+      if (perInput != Long.MAX_VALUE) {
+        PER_INPUT_NANOS.get(fn.getClass()).set(Math.max(1, perInput));
       }
       return results;
     } finally {
@@ -432,6 +456,38 @@ public final class JobServer implements ExecutorService {
       }
     }
   }
+
+  private static final long CHUNK_TARGET_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /**
+   * The chunk size for a {@code map} of {@code inputs} on {@code w} workers, given the time per
+   * input its function took last time ({@code 0}: not known). Between eight and two chunks per
+   * worker, as many as give chunks of about {@link #CHUNK_TARGET_NANOS} of work; one chunk per
+   * worker when each worker's share is less than that. So tasks of a few microseconds do not drown
+   * in the cost of sending chunks, and long ones still balance.
+   */
+  static int chunkFor(long perInputNanos, int inputs, int w) {
+    long perWorker = (inputs + (long) w - 1) / w;
+    long fewest = (inputs + 8L * w - 1) / (8L * w);
+    if (perInputNanos <= 0) {
+      return (int) Math.max(1, fewest);
+    }
+    if (perWorker * perInputNanos <= CHUNK_TARGET_NANOS) {
+      return (int) perWorker; // too little work to be worth balancing
+    }
+    long byTime = (CHUNK_TARGET_NANOS + perInputNanos - 1) / perInputNanos;
+    long balanced = (inputs + 2L * w - 1) / (2L * w);
+    return (int) Math.max(1, Math.max(fewest, Math.min(byTime, balanced)));
+  }
+
+  /** The time per input of the last {@code map} of each function class: it sizes the next. */
+  private static final ClassValue<AtomicLong> PER_INPUT_NANOS =
+      new ClassValue<>() {
+        @Override
+        protected AtomicLong computeValue(Class<?> type) {
+          return new AtomicLong();
+        }
+      };
 
   /**
    * Applies {@code fn} to the inputs and returns a lazy stream of the results in completion order:
@@ -862,12 +918,6 @@ public final class JobServer implements ExecutorService {
       case STOP -> "stopping";
       default -> "terminated";
     };
-  }
-
-  private int defaultChunk(int inputs) {
-    int workers = workers();
-    long perChunk = (inputs + 8L * workers - 1) / (8L * workers);
-    return (int) Math.max(1, perChunk);
   }
 
   int defaultInFlight() {

@@ -136,6 +136,7 @@ public final class KryoCodec implements Codec {
     kryo.addDefaultSerializer(Throwable.class, JavaSerializer.class);
     kryo.setDefaultSerializer(new Fallback());
     kryo.register(ClosureSerializer.Closure.class, new LambdaSerializer());
+    kryo.register(java.util.ArrayList.class, new ArrayListSerializer());
     return kryo;
   }
 
@@ -192,6 +193,100 @@ public final class KryoCodec implements Codec {
     @Override
     public Object read(Kryo kryo, Input input, Class<? extends Object> t) {
       throw new KryoException("not serializable: " + type.getName());
+    }
+  }
+
+  /**
+   * Array lists, the slices and results of {@code map}: when every element is a non-null value of
+   * one class, the class is written once, and ints, longs and doubles are written raw; otherwise
+   * element by element with its class.
+   */
+  private static final class ArrayListSerializer extends Serializer<java.util.ArrayList<Object>> {
+    private static final int MIXED = 0;
+    private static final int SAME = 1;
+    private static final int INTS = 2;
+    private static final int LONGS = 3;
+    private static final int DOUBLES = 4;
+
+    @Override
+    public void write(Kryo kryo, Output out, java.util.ArrayList<Object> list) {
+      int n = list.size();
+      out.writeVarInt(n, true);
+      Class<?> type = n == 0 || list.get(0) == null ? null : list.get(0).getClass();
+      for (int i = 1; i < n && type != null; i++) {
+        Object e = list.get(i);
+        if (e == null || e.getClass() != type) {
+          type = null;
+        }
+      }
+      if (type == null) {
+        out.writeByte(MIXED);
+        for (int i = 0; i < n; i++) {
+          kryo.writeClassAndObject(out, list.get(i));
+        }
+      } else if (type == Integer.class) {
+        out.writeByte(INTS);
+        for (int i = 0; i < n; i++) {
+          out.writeVarInt((Integer) list.get(i), false);
+        }
+      } else if (type == Long.class) {
+        out.writeByte(LONGS);
+        for (int i = 0; i < n; i++) {
+          out.writeVarLong((Long) list.get(i), false);
+        }
+      } else if (type == Double.class) {
+        out.writeByte(DOUBLES);
+        for (int i = 0; i < n; i++) {
+          out.writeDouble((Double) list.get(i));
+        }
+      } else {
+        out.writeByte(SAME);
+        kryo.writeClass(out, type);
+        Serializer<?> serializer = kryo.getSerializer(type);
+        for (int i = 0; i < n; i++) {
+          kryo.writeObject(out, list.get(i), serializer);
+        }
+      }
+    }
+
+    @Override
+    public java.util.ArrayList<Object> read(
+        Kryo kryo, Input in, Class<? extends java.util.ArrayList<Object>> t) {
+      int n = in.readVarInt(true);
+      java.util.ArrayList<Object> list = new java.util.ArrayList<>(Math.min(n, 1 << 16));
+      kryo.reference(list);
+      int kind = in.readByte();
+      switch (kind) {
+        case MIXED -> {
+          for (int i = 0; i < n; i++) {
+            list.add(kryo.readClassAndObject(in));
+          }
+        }
+        case INTS -> {
+          for (int i = 0; i < n; i++) {
+            list.add(in.readVarInt(false));
+          }
+        }
+        case LONGS -> {
+          for (int i = 0; i < n; i++) {
+            list.add(in.readVarLong(false));
+          }
+        }
+        case DOUBLES -> {
+          for (int i = 0; i < n; i++) {
+            list.add(in.readDouble());
+          }
+        }
+        case SAME -> {
+          Class<?> type = kryo.readClass(in).getType();
+          Serializer<?> serializer = kryo.getSerializer(type);
+          for (int i = 0; i < n; i++) {
+            list.add(kryo.readObject(in, type, serializer));
+          }
+        }
+        default -> throw new KryoException("bad list encoding: " + kind);
+      }
+      return list;
     }
   }
 
