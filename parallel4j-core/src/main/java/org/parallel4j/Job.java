@@ -55,6 +55,7 @@ public class Job<R> extends CompletableFuture<R> {
   // attempts, startedAt) or before the future completes (endedAt), which publish them; a
   // reader that sees the job running or done sees them. Reads while the job runs are diagnostic.
   private Runnable canceller;
+  private Runnable dropper; // null where a job begun is a job running
   private String backend;
   private String worker;
   private int attempts;
@@ -129,6 +130,8 @@ public class Job<R> extends CompletableFuture<R> {
     boolean cancelled = super.cancel(mayInterruptIfRunning);
     if (cancelled && mayInterruptIfRunning) {
       interruptIfRunning();
+    } else if (cancelled && state == RUNNING && dropper != null) {
+      dropper.run(); // it may still wait in its worker's queue: skip it there
     }
     return cancelled;
   }
@@ -189,11 +192,13 @@ public class Job<R> extends CompletableFuture<R> {
 
   // ---- called by Work on behalf of a backend --------------------------------------------------
 
-  boolean begin(String backendName, String workerName, Runnable canceller, long now) {
+  boolean begin(
+      String backendName, String workerName, Runnable canceller, Runnable dropper, long now) {
     if (isDone()) {
       return false;
     }
     this.canceller = canceller;
+    this.dropper = dropper;
     this.backend = backendName;
     this.worker = workerName;
     this.attempts = attempts + 1; // only the one worker that holds the item writes it

@@ -405,7 +405,7 @@ final class ThreadBackend implements Backend {
 
     /** Runs one job that started at {@code start}; returns the time it ended. */
     private long run(Work item, String workerName, Runnable interrupter, long start) {
-      if (!item.beginAt(workerName, interrupter, start)) {
+      if (!item.beginAt(workerName, interrupter, null, start)) {
         return start;
       }
       CURRENT.setRelease(this, item);

@@ -73,12 +73,17 @@ final class Work implements WorkItem {
 
   @Override
   public boolean begin(String worker, Runnable canceller) {
-    return beginAt(worker, canceller, lane.now());
+    return beginAt(worker, canceller, null, lane.now());
+  }
+
+  @Override
+  public boolean begin(String worker, Runnable canceller, Runnable dropper) {
+    return beginAt(worker, canceller, dropper, lane.now());
   }
 
   /** As {@link #begin}, with the start time already read by the caller. */
-  boolean beginAt(String worker, Runnable canceller, long now) {
-    if (job.begin(lane.backendName(), worker, canceller, now)) {
+  boolean beginAt(String worker, Runnable canceller, Runnable dropper, long now) {
+    if (job.begin(lane.backendName(), worker, canceller, dropper, now)) {
       return true;
     }
     lane.dropped(this);

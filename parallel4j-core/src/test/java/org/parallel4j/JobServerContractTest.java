@@ -6,12 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
@@ -318,7 +316,7 @@ abstract class JobServerContractTest {
               try {
                 return Gates.awaitInterruptibly(0);
               } catch (InterruptedException e) {
-                Gates.interrupts.incrementAndGet();
+                Gates.interrupted();
                 throw e;
               }
             });
@@ -344,7 +342,7 @@ abstract class JobServerContractTest {
               Gates.started();
               int r = Gates.await(0);
               if (Thread.currentThread().isInterrupted()) {
-                Gates.interrupts.incrementAndGet();
+                Gates.interrupted();
               }
               return r;
             });
@@ -370,7 +368,7 @@ abstract class JobServerContractTest {
     Job<Integer> blocker = server.submit(() -> Gates.await(0));
     List<Job<Integer>> queued = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      queued.add(server.submit(() -> Gates.interrupts.incrementAndGet()));
+      queued.add(server.submit(() -> Gates.interrupted()));
     }
     queued.forEach(j -> j.cancel(false));
     Gates.open(0);
@@ -488,15 +486,14 @@ abstract class JobServerContractTest {
     Gates.interrupts = interrupted;
     Task.Call<Integer> blocked =
         () -> {
-          int now = Gates.running.incrementAndGet();
-          Gates.maxRunning.accumulateAndGet(now, Math::max);
+          Gates.enter();
           try {
             return Gates.await(0);
           } finally {
             if (Thread.currentThread().isInterrupted()) {
-              Gates.interrupts.incrementAndGet();
+              Gates.interrupted();
             }
-            Gates.running.decrementAndGet();
+            Gates.exit();
           }
         };
     List<Job<Integer>> first = new ArrayList<>();
@@ -550,7 +547,7 @@ abstract class JobServerContractTest {
       jobs.add(
           server.submit(
               x -> {
-                Gates.runsPerInput[x].incrementAndGet();
+                Gates.ran(x);
                 return x;
               },
               i));
@@ -590,7 +587,7 @@ abstract class JobServerContractTest {
                   jobs.add(
                       server.submit(
                           x -> {
-                            if (Gates.seen.putIfAbsent(x, Boolean.TRUE) != null) {
+                            if (!Gates.firstRun(x)) {
                               throw new AssertionError("ran twice: " + x);
                             }
                             return x;
@@ -698,10 +695,10 @@ abstract class JobServerContractTest {
 
   @Test
   void worksAsAnExecutorService() throws Exception {
-    List<Callable<Integer>> tasks = new ArrayList<>();
+    List<Callable<Integer>> tasks = new ArrayList<>(); // serializable, for worker processes
     for (int i = 0; i < 10; i++) {
       int x = i;
-      tasks.add(() -> x * 10);
+      tasks.add((Callable<Integer> & Serializable) () -> x * 10);
     }
     List<Future<Integer>> all = server.invokeAll(tasks);
     List<Integer> values = new ArrayList<>();
@@ -712,18 +709,22 @@ abstract class JobServerContractTest {
     assertThat(server.invokeAny(tasks)).isIn(values);
 
     CountDownLatch ran = new CountDownLatch(1);
-    server.execute(ran::countDown);
+    Gates.onStart = ran;
+    server.execute((Runnable & Serializable) Gates::started);
     assertThat(ran.await(30, SECONDS)).isTrue();
-    assertThat(server.submit(() -> {}, "done").get(30, SECONDS)).isEqualTo("done");
+    assertThat(server.submit((Runnable & Serializable) () -> {}, "done").get(30, SECONDS))
+        .isEqualTo("done");
 
     List<Callable<Integer>> failing =
         List.of(
-            () -> {
-              throw new IOException("a");
-            },
-            () -> {
-              throw new IOException("b");
-            });
+            (Callable<Integer> & Serializable)
+                () -> {
+                  throw new IOException("a");
+                },
+            (Callable<Integer> & Serializable)
+                () -> {
+                  throw new IOException("b");
+                });
     assertThatThrownBy(() -> server.invokeAny(failing))
         .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(IOException.class);
@@ -749,73 +750,5 @@ abstract class JobServerContractTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("workers: 0 (expected: > 0)");
     assertThatThrownBy(() -> server.group(null)).isInstanceOf(NullPointerException.class);
-  }
-
-  /** Latches and counters that tasks reach through static fields, so that lambdas stay small. */
-  static final class Gates {
-    static volatile List<CountDownLatch> gates = List.of();
-    static volatile CountDownLatch onStart;
-    static volatile AtomicInteger interrupts;
-    static volatile AtomicInteger running;
-    static volatile AtomicInteger maxRunning;
-    static volatile AtomicInteger[] runsPerInput;
-    static volatile Map<Long, Boolean> seen;
-
-    static void reset() {
-      gates = List.of();
-      onStart = null;
-      interrupts = null;
-      running = null;
-      maxRunning = null;
-      runsPerInput = null;
-      seen = null;
-    }
-
-    static void create(int n) {
-      gates =
-          Collections.unmodifiableList(
-              IntStream.range(0, n)
-                  .mapToObj(i -> new CountDownLatch(1))
-                  .collect(Collectors.toList()));
-    }
-
-    static void open(int i) {
-      gates.get(i).countDown();
-    }
-
-    static void openAll() {
-      gates.forEach(CountDownLatch::countDown);
-    }
-
-    static void started() {
-      onStart.countDown();
-    }
-
-    /** Waits for gate {@code i}, ignoring interrupts; returns 0. */
-    static int await(int i) {
-      CountDownLatch gate = gates.get(i);
-      boolean interrupted = false;
-      while (true) {
-        try {
-          if (gate.await(60, SECONDS)) {
-            break;
-          }
-          throw new AssertionError("gate " + i + " was never opened");
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-      return 0;
-    }
-
-    static int awaitInterruptibly(int i) throws InterruptedException {
-      if (!gates.get(i).await(60, SECONDS)) {
-        throw new AssertionError("gate " + i + " was never opened");
-      }
-      return 0;
-    }
   }
 }

@@ -22,6 +22,7 @@ final class Frames {
   static final byte SHUTDOWN = 5; // server -> worker: finish and exit
   static final byte CANCEL = 6; // server -> worker: interrupt job id, or skip it if queued
   static final byte DEFINE = 7; // server -> worker: id = slot; payload = encoded function
+  static final byte SKIP = 8; // server -> worker: skip job id if it has not started
   static final int HEADER = 1 + 8;
 
   /**
@@ -88,7 +89,7 @@ final class Frames {
           "bad frame length: " + length + " (expected: " + HEADER + " to " + maxLength + ")");
     }
     byte type = in.readByte();
-    if (type < HELLO || type > DEFINE) {
+    if (type < HELLO || type > SKIP) {
       throw new IOException("bad frame type: " + type);
     }
     long id = in.readLong();

@@ -172,7 +172,9 @@ public final class ProcessBackend implements Backend {
 
   @Override
   public void workAvailable() {
-    // dispatchers wait on the queue themselves
+    for (Worker w : live) {
+      w.wake(); // only idle workers: busy ones are topped up by their readers
+    }
   }
 
   @Override
@@ -366,7 +368,7 @@ public final class ProcessBackend implements Backend {
     final ConcurrentLinkedQueue<WorkItem> inFlight = new ConcurrentLinkedQueue<>();
     final AtomicInteger count = new AtomicInteger(); // inFlight's size
     // the most jobs in flight: about QUEUED_WORK_NANOS of work, by the tasks' recent run times
-    volatile int window = 2;
+    volatile int window = 1; // until the first result: a job that blocks holds one worker only
     volatile boolean idleWanted; // the dispatcher waits for the worker to go idle
     double meanRunNanos = -1; // reader thread only
     // the dispatcher's: which function is in which of the worker's slots
@@ -383,20 +385,24 @@ public final class ProcessBackend implements Backend {
     Thread stderrPump;
 
     /**
-     * Asks the worker to interrupt {@code item} (or to skip it if it has not started); if it is
-     * still running after the grace period, the worker is killed, as only that stops it.
+     * Asks the worker to skip {@code item} if it has not started it, and with {@code interrupt} to
+     * interrupt it if it has; if it is still running after the grace period, the worker is killed,
+     * as only that stops it.
      */
-    private void cancel(WorkItem item) {
+    private void cancel(WorkItem item, boolean interrupt) {
       try {
         sending.lock();
         try {
-          Frames.write(out, Frames.CANCEL, item.jobId(), new byte[0]);
+          Frames.write(out, interrupt ? Frames.CANCEL : Frames.SKIP, item.jobId(), new byte[0]);
           out.flush();
         } finally {
           sending.unlock();
         }
       } catch (IOException e) {
         return; // the worker is gone already
+      }
+      if (!interrupt) {
+        return;
       }
       timer.schedule(
           () -> {
@@ -501,31 +507,33 @@ public final class ProcessBackend implements Backend {
     }
 
     /**
-     * Feeds an idle worker. While a worker has jobs in flight its reader tops it up as results come
-     * ({@link #topUp}), so in a stream of jobs no thread is woken to dispatch and the submitting
-     * thread never signals one.
+     * Feeds an idle worker: a new one, or one whose jobs ended with nothing queued, when a job is
+     * queued ({@link #workAvailable} wakes it). While a worker has jobs in flight its reader tops
+     * it up as results come ({@link #topUp}), so in a stream of jobs no thread is woken to
+     * dispatch, and a job is never sent past the window to a worker that only looked idle.
      */
     private void dispatch() {
-      // never interrupted: an interrupt during a write would close the channel, so the waits
-      // below are bounded and the flags are checked between them
-      try {
-        while (!dead.get() && !retiring) {
-          if (count.get() > 0) {
-            idleWanted = true;
-            if (count.get() > 0) {
-              java.util.concurrent.locks.LockSupport.parkNanos(
-                  this, TimeUnit.MILLISECONDS.toNanos(WAKE_MILLIS));
-            }
-            idleWanted = false;
-            continue;
-          }
-          WorkItem item = source.poll(WAKE_MILLIS, TimeUnit.MILLISECONDS);
+      while (!dead.get() && !retiring) {
+        if (count.get() == 0) {
+          WorkItem item = source.poll();
           if (item != null) {
             sendBatch(item);
+            continue;
           }
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // not sent by us; end the dispatcher
+        idleWanted = true;
+        if (count.get() != 0 || source.isEmpty()) {
+          java.util.concurrent.locks.LockSupport.parkNanos(
+              this, TimeUnit.MILLISECONDS.toNanos(WAKE_MILLIS));
+        }
+        idleWanted = false;
+      }
+    }
+
+    /** Wakes the dispatcher if this worker is idle and waits for work. */
+    void wake() {
+      if (idleWanted && count.get() == 0) {
+        java.util.concurrent.locks.LockSupport.unpark(dispatcher);
       }
     }
 
@@ -557,9 +565,7 @@ public final class ProcessBackend implements Backend {
           sendBatch(item);
         }
       }
-      if (idleWanted && count.get() == 0) {
-        java.util.concurrent.locks.LockSupport.unpark(dispatcher);
-      }
+      wake();
     }
 
     /**
@@ -586,7 +592,7 @@ public final class ProcessBackend implements Backend {
 
     /** Sends one job, its function first if the worker lacks it. Holds {@link #sending}. */
     private void send(WorkItem item) throws IOException {
-      if (!item.begin(label, () -> cancel(item))) {
+      if (!item.begin(label, () -> cancel(item, true), () -> cancel(item, false))) {
         return; // cancelled while queued
       }
       Shipment shipment = (Shipment) item.prepared(); // encoded at submit

@@ -139,7 +139,8 @@ public final class WorkerMain {
               }
             }
           }
-          case Frames.CANCEL -> CURRENT.cancel(frame.id());
+          case Frames.CANCEL -> CURRENT.cancel(frame.id(), true);
+          case Frames.SKIP -> CURRENT.cancel(frame.id(), false);
           case Frames.SHUTDOWN -> {
             synchronized (tasks) {
               shutdown = true;
@@ -368,10 +369,15 @@ public final class WorkerMain {
     private long id = -1; // guarded by this
     private Thread thread; // guarded by this
 
-    /** Interrupts job {@code jobId} if it runs now, else marks it to be skipped. */
-    synchronized void cancel(long jobId) {
+    /**
+     * Marks job {@code jobId} to be skipped if it has not started; with {@code interrupt},
+     * interrupts it if it runs now.
+     */
+    synchronized void cancel(long jobId, boolean interrupt) {
       if (id == jobId) {
-        thread.interrupt();
+        if (interrupt) {
+          thread.interrupt();
+        }
       } else {
         cancelled.add(jobId);
       }

@@ -43,6 +43,14 @@ public interface WorkItem {
   boolean begin(String worker, Runnable canceller);
 
   /**
+   * As {@link #begin(String, Runnable)}, for backends that queue jobs inside a worker, where a job
+   * may wait behind others before it starts: {@code dropper} runs at most once, from another
+   * thread, when the job is cancelled without interruption while the backend holds it, so that the
+   * worker can skip it if it has not started it yet.
+   */
+  boolean begin(String worker, Runnable canceller, Runnable dropper);
+
+  /**
    * Runs the task in the calling thread: for backends that execute locally.
    *
    * @return the task's result

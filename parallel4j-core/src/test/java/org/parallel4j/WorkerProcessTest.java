@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The worker-process engine, with real worker JVMs that are made to crash and are killed for real.
  * Each test bounds its own waits; {@code close()} must leave no worker alive.
  */
-class ProcessJobServerTest {
+class WorkerProcessTest {
   @TempDir Path tmp;
 
   private static void assertAllGone(List<Long> pids) {
