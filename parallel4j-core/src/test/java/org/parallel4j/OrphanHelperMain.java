@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Run as a separate JVM by {@link ProcessJobServerTest}: owns a two-worker job server, prints its
+ * Run as a separate JVM by {@link WorkerProcessTest}: owns a two-worker job server, prints its
  * workers' pids on one line, then waits to be killed.
  */
 public final class OrphanHelperMain {

@@ -82,7 +82,7 @@ class WorkerProcessTest {
       Object notSerializable = new Object();
       assertThatThrownBy(() -> server.submit(() -> notSerializable.hashCode()))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("the lambda in " + ProcessJobServerTest.class.getName())
+          .hasMessageContaining("the lambda in " + WorkerProcessTest.class.getName())
           .hasMessageContaining("captures value 0, of type java.lang.Object")
           .hasMessageContaining("not serializable");
       assertThatThrownBy(() -> server.submit(() -> this.tmp))
