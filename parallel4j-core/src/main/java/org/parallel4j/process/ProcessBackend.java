@@ -74,6 +74,8 @@ public final class ProcessBackend implements Backend {
   private final Codec codec = new KryoCodec();
   private final Shipment.Cache functions = new Shipment.Cache();
   private volatile Exception lastStartFailure;
+  private final WorkerCache cache; // null when workers start without one
+  private final AtomicBoolean recording = new AtomicBoolean(); // one worker records the cache
   private final List<Worker> live = new CopyOnWriteArrayList<>();
   private final AtomicInteger serial = new AtomicInteger();
   private final AtomicInteger starting = new AtomicInteger();
@@ -97,6 +99,7 @@ public final class ProcessBackend implements Backend {
     this.target = workers;
     this.maxFrame = 64 << 20;
     this.options = options;
+    this.cache = WorkerCache.locate(classPath(), jvmArgs());
     try {
       this.initializer = options.initializer() == null ? null : codec.encode(options.initializer());
     } catch (IOException e) {
@@ -139,6 +142,7 @@ public final class ProcessBackend implements Backend {
     for (int i = 0; i < target; i++) {
       starting.add(Thread.ofPlatform().name(serverName + "-starter").start(this::startWorker));
     }
+    warmCodec(); // while the worker JVMs start: the first submit then encodes at full speed
     for (Thread t : starting) {
       try {
         t.join();
@@ -168,6 +172,16 @@ public final class ProcessBackend implements Backend {
       }
     }
     return false;
+  }
+
+  private void warmCodec() {
+    try {
+      org.parallel4j.Task.Fn<Integer, Integer> fn = x -> x + 1;
+      codec.decode(codec.encode(fn));
+      codec.decode(codec.encode(new ArrayList<>(List.of(1, 2))));
+    } catch (IOException e) {
+      // the first job will say what is wrong
+    }
   }
 
   @Override
@@ -282,7 +296,23 @@ public final class ProcessBackend implements Backend {
             ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
         Selector selector = Selector.open()) {
       listener.bind(UnixDomainSocketAddress.of(socket));
-      Process process = workerCommand(socket, name).start();
+      Path recordTo = null;
+      List<String> cacheArgs = List.of();
+      if (cache != null && cache.exists()) {
+        cacheArgs = cache.useArgs();
+      } else if (cache != null && recording.compareAndSet(false, true)) {
+        recordTo = cache.temp(serial.get());
+        cacheArgs = cache.recordArgs(recordTo);
+      }
+      Process process;
+      try {
+        process = workerCommand(socket, name, cacheArgs).start();
+      } catch (IOException e) {
+        if (recordTo != null) {
+          recording.set(false);
+        }
+        throw e;
+      }
       listener.configureBlocking(false);
       listener.register(selector, SelectionKey.OP_ACCEPT);
       long deadline = System.nanoTime() + CONNECT_TIMEOUT_NANOS;
@@ -305,7 +335,7 @@ public final class ProcessBackend implements Backend {
       ch.configureBlocking(true);
       Worker w;
       try {
-        w = new Worker(name, process, ch);
+        w = new Worker(name, process, ch, recordTo);
       } catch (IOException | RuntimeException e) {
         process.destroyForcibly();
         ch.close();
@@ -329,18 +359,35 @@ public final class ProcessBackend implements Backend {
     }
   }
 
-  private ProcessBuilder workerCommand(Path socket, String name) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-XX:+UseSerialGC");
-    command.add("-XX:-UsePerfData");
-    command.addAll(options.jvmArgs());
+  /**
+   * A worker's JVM options: SerialGC, as a worker's heap is its own; no perf data file; an {@code
+   * OutOfMemoryError} ends the worker, whose heap may be left in any state, so that its job is
+   * retried on a fresh one; then the user's options.
+   */
+  private List<String> jvmArgs() {
+    List<String> args = new ArrayList<>();
+    args.add("-XX:+UseSerialGC");
+    args.add("-XX:-UsePerfData");
+    args.add("-XX:+ExitOnOutOfMemoryError");
+    args.addAll(options.jvmArgs());
+    return args;
+  }
+
+  private String classPath() {
     StringBuilder classPath = new StringBuilder(System.getProperty("java.class.path"));
     for (Path p : options.classPath()) {
       classPath.append(java.io.File.pathSeparatorChar).append(p.toAbsolutePath());
     }
+    return classPath.toString();
+  }
+
+  private ProcessBuilder workerCommand(Path socket, String name, List<String> cacheArgs) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(cacheArgs);
+    command.addAll(jvmArgs());
     command.add("-cp");
-    command.add(classPath.toString());
+    command.add(classPath());
     command.add(WorkerMain.class.getName());
     command.add(socket.toString());
     command.add(name);
@@ -364,6 +411,7 @@ public final class ProcessBackend implements Backend {
     final java.util.concurrent.locks.ReentrantLock sending =
         new java.util.concurrent.locks.ReentrantLock();
     final String label;
+    final Path recordTo; // where this worker records the start-up cache as it exits, or null
     // in the order sent; the worker runs them in that order, so the head is the one running
     final ConcurrentLinkedQueue<WorkItem> inFlight = new ConcurrentLinkedQueue<>();
     final AtomicInteger count = new AtomicInteger(); // inFlight's size
@@ -434,8 +482,9 @@ public final class ProcessBackend implements Backend {
           TimeUnit.NANOSECONDS);
     }
 
-    Worker(String name, Process process, SocketChannel ch) throws IOException {
+    Worker(String name, Process process, SocketChannel ch, Path recordTo) throws IOException {
       this.name = name;
+      this.recordTo = recordTo;
       this.process = process;
       this.pid = process.pid();
       this.label = name + " pid " + pid;
@@ -472,6 +521,7 @@ public final class ProcessBackend implements Backend {
     void start() {
       String prefix = "[" + name + " pid " + pid + "] ";
       pump(process.getInputStream(), System.out, prefix, false);
+
       stderrPump = pump(process.getErrorStream(), System.err, prefix, true);
       Thread.ofPlatform().daemon(true).name(serverName + "-" + name + "-reader").start(this::read);
       dispatcher =
@@ -490,6 +540,9 @@ public final class ProcessBackend implements Backend {
                 try (BufferedReader r =
                     new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                   for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    if (recordTo != null && WorkerCache.isRecordingChatter(line)) {
+                      continue;
+                    }
                     to.println(prefix + line);
                     if (keep) {
                       synchronized (lastErrors) {
@@ -768,6 +821,10 @@ public final class ProcessBackend implements Backend {
       List<String> errors;
       synchronized (lastErrors) {
         errors = List.copyOf(lastErrors);
+      }
+      if (recordTo != null) {
+        cache.install(recordTo);
+        recording.set(false);
       }
       count.set(0);
       WorkItem running = inFlight.poll(); // the one the worker was running: it counts

@@ -183,7 +183,40 @@ public final class WorkerMain {
       } catch (IOException e) {
         // the server is gone anyway
       }
+      if (Boolean.getBoolean(RECORDING_PROPERTY)) {
+        exerciseForTheCache(codec);
+      }
       Runtime.getRuntime().halt(0);
+    }
+  }
+
+  /** Set on the worker that records the start-up cache as it exits (see {@code WorkerCache}). */
+  static final String RECORDING_PROPERTY = "parallel4j.recordingCache";
+
+  /**
+   * Runs what every worker runs on its first tasks (a lambda, a list, an exception through the
+   * codec), so that the start-up cache recorded at exit holds it, whichever tasks this worker ran.
+   */
+  private static void exerciseForTheCache(Codec codec) {
+    try {
+      int offset = 1;
+      Task.Fn<Integer, Integer> fn = x -> x + offset;
+      Task.Call<String> call = () -> "x";
+      for (Object value :
+          new Object[] {
+            fn,
+            call,
+            new java.util.ArrayList<>(java.util.List.of(1, 2L, "three", 4.0)),
+            new IllegalStateException("exercise"),
+            new RemoteTaskException(new IllegalStateException("exercise"))
+          }) {
+        codec.decode(codec.encode(value));
+      }
+      @SuppressWarnings("unchecked")
+      Task.Fn<Integer, Integer> back = (Task.Fn<Integer, Integer>) codec.decode(codec.encode(fn));
+      back.call(1);
+    } catch (Exception e) {
+      // a cache without these classes is still a cache
     }
   }
 

@@ -1,0 +1,107 @@
+package org.parallel4j.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkerCacheTest {
+  @TempDir Path tmp;
+  private String saved;
+
+  @BeforeEach
+  void pointTheCacheAtATemporaryDirectory() {
+    saved = System.getProperty("parallel4j.workerCacheDir");
+    System.setProperty("parallel4j.workerCacheDir", tmp.resolve("cache").toString());
+  }
+
+  @AfterEach
+  void restore() {
+    if (saved == null) {
+      System.clearProperty("parallel4j.workerCacheDir");
+    } else {
+      System.setProperty("parallel4j.workerCacheDir", saved);
+    }
+  }
+
+  @Test
+  void aClassPathOfPlainJarsGetsACacheKeyedByTheJarsAndFlags() throws IOException {
+    Path a = jar("a.jar", null, "x");
+    Path b = jar("b.jar", null, "y");
+    String cp = a + java.io.File.pathSeparator + b;
+    WorkerCache cache = WorkerCache.locate(cp, List.of("-Xmx64m"));
+    assertThat(cache).isNotNull();
+    assertThat(cache.exists()).isFalse();
+    assertThat(WorkerCache.locate(cp, List.of("-Xmx64m")).useArgs()).isEqualTo(cache.useArgs());
+    assertThat(WorkerCache.locate(cp, List.of("-Xmx128m")).useArgs())
+        .as("other flags, another cache")
+        .isNotEqualTo(cache.useArgs());
+    jar("b.jar", null, "a longer entry than before"); // rebuilt: another size
+    assertThat(WorkerCache.locate(cp, List.of("-Xmx64m")).useArgs())
+        .as("a rebuilt jar, another cache")
+        .isNotEqualTo(cache.useArgs());
+  }
+
+  @Test
+  void directoriesManifestClassPathsAndTheUsersOwnArchiveTurnItOff() throws IOException {
+    Path plain = jar("plain.jar", null, "x");
+    Path withClassPath = jar("cp.jar", "lib/other.jar", "x");
+    assertThat(WorkerCache.locate(tmp.toString(), List.of())).isNull();
+    assertThat(WorkerCache.locate(withClassPath.toString(), List.of())).isNull();
+    assertThat(WorkerCache.locate(plain.toString(), List.of("-Xshare:off"))).isNull();
+    assertThat(WorkerCache.locate(plain.toString(), List.of("-XX:SharedArchiveFile=/x.jsa")))
+        .isNull();
+    System.setProperty("parallel4j.workerCache", "false");
+    try {
+      assertThat(WorkerCache.locate(plain.toString(), List.of())).isNull();
+    } finally {
+      System.clearProperty("parallel4j.workerCache");
+    }
+  }
+
+  @Test
+  void aRecordingIsMovedIntoPlaceAndAFailedOneIsDropped() throws IOException {
+    WorkerCache cache = WorkerCache.locate(jar("a.jar", null, "x").toString(), List.of());
+    Path empty = cache.temp(1);
+    Files.createFile(empty);
+    cache.install(empty);
+    assertThat(cache.exists()).as("an empty recording is not a cache").isFalse();
+    assertThat(empty).doesNotExist();
+
+    Path recorded = cache.temp(2);
+    Files.writeString(recorded, "archive bytes");
+    cache.install(recorded);
+    assertThat(cache.exists()).isTrue();
+    assertThat(recorded).doesNotExist();
+    try (Stream<Path> files = Files.list(tmp.resolve("cache"))) {
+      assertThat(files).hasSize(1);
+    }
+  }
+
+  private Path jar(String name, String classPath, String content) throws IOException {
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    if (classPath != null) {
+      manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, classPath);
+    }
+    Path jar = tmp.resolve(name);
+    try (OutputStream out = Files.newOutputStream(jar);
+        JarOutputStream j = new JarOutputStream(out, manifest)) {
+      j.putNextEntry(new JarEntry("content.txt"));
+      j.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return jar;
+  }
+}
