@@ -381,6 +381,14 @@ public final class ProcessBackend implements Backend {
     return classPath.toString();
   }
 
+  private static boolean isJvmDeathNotice(String line) {
+    return line.startsWith("Terminating due to java.lang.OutOfMemoryError")
+        || line.startsWith("# A fatal error has been detected")
+        || line.startsWith("#  SIG")
+        || line.startsWith("# Problematic frame")
+        || line.startsWith("# An error report file");
+  }
+
   private ProcessBuilder workerCommand(Path socket, String name, List<String> cacheArgs) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -544,7 +552,9 @@ public final class ProcessBackend implements Backend {
                       continue;
                     }
                     to.println(prefix + line);
-                    if (keep) {
+                    // kept for crash reports: its error lines, and what the JVM itself says on
+                    // standard output when it dies of an OutOfMemoryError or a native crash
+                    if (keep || isJvmDeathNotice(line)) {
                       synchronized (lastErrors) {
                         if (lastErrors.size() == ERROR_LINES_KEPT) {
                           lastErrors.removeFirst();
