@@ -36,7 +36,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--engine",
-      defaultValue = "threads",
+      defaultValue = "processes",
       description = "threads, virtual or processes (default: ${DEFAULT-VALUE})")
   Engine engine;
 

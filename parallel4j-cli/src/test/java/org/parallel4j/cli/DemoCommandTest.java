@@ -35,9 +35,17 @@ class DemoCommandTest {
                   + " is "
                   + org.parallel4j.examples.Primes.sumBelow(input));
     }
+    assertThat(out.toString()) // worker processes by default
+        .contains("Job execution statistics of", "processes", "completed=8")
+        .containsPattern("processes\\s+2\\s+8\\s+100.00");
+  }
+
+  @Test
+  void demoRunsOnPlatformThreads() {
+    assertThat(run("demo", "--engine", "threads", "--workers", "2", "--jobs", "2")).isZero();
     assertThat(out.toString())
-        .contains("Job execution statistics of", "threads", "completed=8")
-        .containsPattern("threads\\s+2\\s+8\\s+100.00");
+        .contains("Sum of primes below 100100 is")
+        .containsPattern("threads\\s+2\\s+2\\s+100.00");
   }
 
   @Test
