@@ -38,8 +38,8 @@ import org.parallel4j.spi.Codec;
  * </ul>
  *
  * <p>A value that is not {@link Serializable} is refused with {@link NotSerializableException}
- * naming its class. Needs no {@code --add-opens}. Thread-safe: each call borrows a Kryo instance
- * from a pool.
+ * naming its class. Needs no {@code --add-opens}. Thread-safe: a platform thread keeps a Kryo
+ * instance of its own, a virtual thread borrows one from a pool.
  */
 public final class KryoCodec implements Codec {
   private static final int MAX_POOLED = 64;
@@ -73,8 +73,26 @@ public final class KryoCodec implements Codec {
 
   @Override
   public byte[] encode(Object value) throws IOException {
+    Local local = Thread.currentThread().isVirtual() ? null : LOCAL.get();
+    if (local != null && !local.busy) { // a platform thread's own: no pool traffic per call
+      local.busy = true;
+      try {
+        return encode(local.kryo, local.out, value);
+      } finally {
+        local.busy = false;
+      }
+    }
     Kryo kryo = pool.obtain();
     Output out = outputs.obtain();
+    try {
+      return encode(kryo, out, value);
+    } finally {
+      outputs.free(out);
+      pool.free(kryo);
+    }
+  }
+
+  private static byte[] encode(Kryo kryo, Output out, Object value) throws IOException {
     try {
       kryo.writeClassAndObject(out, value);
       return out.toBytes();
@@ -83,12 +101,22 @@ public final class KryoCodec implements Codec {
     } finally {
       out.reset();
       if (out.getBuffer().length > 1 << 20) {
-        out.setBuffer(new byte[1024], -1); // keep no huge buffer pooled
+        out.setBuffer(new byte[1024], -1); // keep no huge buffer
       }
-      outputs.free(out);
-      pool.free(kryo);
     }
   }
+
+  /**
+   * A platform thread's own Kryo and buffer; {@code busy} guards against reentry (a value whose
+   * serialization encodes another). Virtual threads, many and short-lived, use the pools.
+   */
+  private static final class Local {
+    final Kryo kryo = newKryo();
+    final Output out = new Output(1024, -1);
+    boolean busy;
+  }
+
+  private static final ThreadLocal<Local> LOCAL = ThreadLocal.withInitial(Local::new);
 
   @Override
   public Object decode(byte[] bytes) throws IOException {
@@ -97,13 +125,28 @@ public final class KryoCodec implements Codec {
 
   @Override
   public Object decode(byte[] bytes, int offset, int length) throws IOException {
+    Local local = Thread.currentThread().isVirtual() ? null : LOCAL.get();
+    if (local != null && !local.busy) {
+      local.busy = true;
+      try {
+        return decode(local.kryo, bytes, offset, length);
+      } finally {
+        local.busy = false;
+      }
+    }
     Kryo kryo = pool.obtain();
+    try {
+      return decode(kryo, bytes, offset, length);
+    } finally {
+      pool.free(kryo);
+    }
+  }
+
+  private static Object decode(Kryo kryo, byte[] bytes, int offset, int length) throws IOException {
     try {
       return kryo.readClassAndObject(new Input(bytes, offset, length));
     } catch (RuntimeException e) { // truncated or foreign bytes can fail in many ways
       throw new IOException("cannot decode a value: " + rootMessage(e), e);
-    } finally {
-      pool.free(kryo);
     }
   }
 
