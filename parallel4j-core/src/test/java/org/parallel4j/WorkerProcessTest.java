@@ -174,11 +174,19 @@ class WorkerProcessTest {
       await()
           .atMost(Duration.ofSeconds(60))
           .until(() -> Files.exists(started) && Files.size(started) > 0);
+      List<Job<Integer>> others = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        others.add(server.submit(x -> x * 2, i));
+      }
       long pid = Long.parseLong(Files.readString(started).strip());
       ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL, to a pid we started
       long ranOn = victim.get(60, SECONDS);
       assertThat(ranOn).isNotEqualTo(pid);
       assertThat(victim.attempts()).isEqualTo(2);
+      for (int i = 0; i < others.size(); i++) {
+        assertThat(others.get(i).get(60, SECONDS)).as("job for input %d", i).isEqualTo(i * 2);
+        assertThat(others.get(i).attempts()).isEqualTo(1);
+      }
       List<Integer> inputs = IntStream.range(0, 100).boxed().toList();
       assertThat(server.map(x -> x + 1, inputs)).hasSize(100);
     }
