@@ -1,0 +1,55 @@
+package org.parallel4j.cli.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.parallel4j.JobServer;
+import org.parallel4j.examples.Primes;
+
+/**
+ * CPU-bound work, Parallel Python's sum_primes inputs (the sum of the primes below 100,000,
+ * 100,100, ... 100,700, each taken several times), serially and on 1 to N platform threads and
+ * worker processes: Java threads scale with cores, where the GIL keeps Python's at about 1x.
+ */
+final class CpuScenario {
+  private CpuScenario() {}
+
+  static List<Row> run(Bench b) throws Exception {
+    List<Long> inputs = new ArrayList<>();
+    for (int rep = 0; rep < (b.quick ? 2 : 8); rep++) {
+      for (long x = 100_000; x < 100_800; x += 100) {
+        inputs.add(x);
+      }
+    }
+    int warmup = b.quick ? 1 : 2;
+    int rounds = b.quick ? 3 : 5;
+    List<Row> rows = new ArrayList<>();
+    b.progress.start("cpu: serial");
+    double serial =
+        Measure.medianSeconds(
+            warmup,
+            rounds,
+            () -> {
+              for (long x : inputs) {
+                Primes.sumBelow(x);
+              }
+            });
+    rows.add(new Row("cpu", "serial", "workers=1", "wall_s", serial, "s"));
+    b.progress.end(String.format(Locale.ROOT, "%.3f s", serial));
+    for (int w = 1; w <= b.cores; w++) {
+      for (String engine : List.of("threads", "processes")) {
+        b.progress.start("cpu: " + engine + " workers=" + w);
+        double t;
+        try (JobServer server =
+            engine.equals("threads") ? JobServer.threads(w) : JobServer.processes(w)) {
+          t = Measure.medianSeconds(warmup, rounds, () -> server.map(Primes::sumBelow, inputs, 1));
+        }
+        rows.add(new Row("cpu", engine, "workers=" + w, "wall_s", t, "s"));
+        rows.add(new Row("cpu", engine, "workers=" + w, "speedup", serial / t, "x"));
+        b.progress.end(String.format(Locale.ROOT, "%.3f s, %.2fx", t, serial / t));
+      }
+    }
+    rows.addAll(b.python("cpu"));
+    return rows;
+  }
+}
