@@ -244,7 +244,9 @@ final class Report {
     int top = 30;
     int plotH = 240;
     int legendRows = (s.size() + 3) / 4;
-    int height = top + plotH + 60 + 18 * legendRows;
+    boolean slanted = g.size() > 6;
+    int labels = slanted ? 110 : 0; // room for slanted group labels
+    int height = top + plotH + 60 + labels + 18 * legendRows;
     double groupW = (width - left - 20.0) / g.size();
     double barW = Math.max(2, (groupW - 10) / s.size());
     StringBuilder b = new StringBuilder();
@@ -304,23 +306,29 @@ final class Report {
                 top + plotH - h,
                 barW - 1,
                 h,
-                PALETTE[si % PALETTE.length],
+                colour(r.engine(), si),
                 escape(r.engine()),
                 escape(r.param()),
                 escape(format(r.value())),
                 escape(r.unit())));
       }
-      b.append(
+      double lx = gx + groupW / 2 - 5;
+      int ly = top + plotH + 16;
+      b.append( // many groups: labels slanted so that they do not overlap
           String.format(
               Locale.ROOT,
-              "<text class=\"axis\" x=\"%.1f\" y=\"%d\"" + " text-anchor=\"middle\">%s</text>",
-              gx + groupW / 2 - 5,
-              top + plotH + 16,
+              "<text class=\"axis\" x=\"%.1f\" y=\"%d\" text-anchor=\"%s\"%s>%s</text>",
+              lx,
+              ly,
+              slanted ? "end" : "middle",
+              slanted
+                  ? String.format(Locale.ROOT, " transform=\"rotate(-30 %.1f %d)\"", lx, ly)
+                  : "",
               escape(g.get(gi))));
     }
     for (int si = 0; si < s.size(); si++) {
       int lx = left + (si % 4) * 220;
-      int ly = top + plotH + 40 + (si / 4) * 18;
+      int ly = top + plotH + 40 + labels + (si / 4) * 18;
       b.append(
           String.format(
               Locale.ROOT,
@@ -328,7 +336,7 @@ final class Report {
                   + " fill=\"%s\"/><text class=\"axis\" x=\"%d\" y=\"%d\">%s</text>",
               lx,
               ly - 10,
-              PALETTE[si % PALETTE.length],
+              colour(s.get(si), si),
               lx + 16,
               ly,
               escape(s.get(si))));
