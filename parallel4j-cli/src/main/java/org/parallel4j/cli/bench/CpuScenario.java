@@ -27,6 +27,7 @@ final class CpuScenario {
     b.progress.start("cpu: serial");
     double serial =
         Measure.medianSeconds(
+            b.progress,
             warmup,
             rounds,
             () -> {
@@ -42,7 +43,9 @@ final class CpuScenario {
         double t;
         try (JobServer server =
             engine.equals("threads") ? JobServer.threads(w) : JobServer.processes(w)) {
-          t = Measure.medianSeconds(warmup, rounds, () -> server.map(Primes::sumBelow, inputs, 1));
+          t =
+              Measure.medianSeconds(
+                  b.progress, warmup, rounds, () -> server.map(Primes::sumBelow, inputs, 1));
         }
         rows.add(new Row("cpu", engine, "workers=" + w, "wall_s", t, "s"));
         rows.add(new Row("cpu", engine, "workers=" + w, "speedup", serial / t, "x"));

@@ -69,6 +69,7 @@ final class IoScenario {
     }
     if (engine.equals("serial")) {
       return Measure.medianSeconds(
+          b.progress,
           0,
           rounds,
           () -> {
@@ -85,7 +86,7 @@ final class IoScenario {
           default -> JobServer.processes(b.cores);
         }) {
       server.submit(task, arg).get(); // started, before timing
-      return Measure.medianSeconds(0, rounds, () -> server.map(task, args, 1));
+      return Measure.medianSeconds(b.progress, 0, rounds, () -> server.map(task, args, 1));
     }
   }
 }

@@ -13,16 +13,23 @@ final class Measure {
     void run() throws Exception;
   }
 
-  /** Runs {@code body} {@code warmup} times, then returns the median of {@code rounds} runs. */
-  static double medianSeconds(int warmup, int rounds, Body body) throws Exception {
+  /**
+   * Runs {@code body} {@code warmup} times, then returns the median of {@code rounds} runs,
+   * reporting each run to {@code progress}.
+   */
+  static double medianSeconds(Progress progress, int warmup, int rounds, Body body)
+      throws Exception {
+    int total = warmup + rounds;
     for (int i = 0; i < warmup; i++) {
       body.run();
+      progress.advance((i + 1.0) / total);
     }
     List<Double> times = new ArrayList<>(rounds);
     for (int i = 0; i < rounds; i++) {
       long t0 = System.nanoTime();
       body.run();
       times.add((System.nanoTime() - t0) / 1e9);
+      progress.advance((warmup + i + 1.0) / total);
     }
     return median(times);
   }

@@ -45,6 +45,7 @@ final class OverheadScenario {
     b.progress.start("overhead: " + engine + " mode=submit");
     double submit =
         Measure.medianSeconds(
+            b.progress,
             b.quick ? 3 : 10,
             b.quick ? 3 : 5,
             () -> {
@@ -66,7 +67,10 @@ final class OverheadScenario {
     b.progress.start("overhead: " + engine + " mode=map");
     double map =
         Measure.medianSeconds(
-            b.quick ? 200 : 1500, b.quick ? 50 : 300, () -> server.map(x -> x + 1, inputs));
+            b.progress,
+            b.quick ? 200 : 1500,
+            b.quick ? 50 : 300,
+            () -> server.map(x -> x + 1, inputs));
     rows.add(new Row("overhead", engine, "mode=map", "tasks_per_s", inputs.size() / map, "1/s"));
     b.progress.end(String.format(Locale.ROOT, "%,.0f tasks/s", inputs.size() / map));
 
@@ -79,6 +83,9 @@ final class OverheadScenario {
       server.submit(x -> x + 1, i).get();
       if (i >= warm) {
         rtt.add((System.nanoTime() - t0) / 1e3);
+      }
+      if (i % 100 == 0) {
+        b.progress.advance((i + 1.0) / (warm + count));
       }
     }
     double p50 = Measure.median(rtt);
@@ -98,6 +105,7 @@ final class OverheadScenario {
     b.progress.start("overhead: " + engine + " task_us=" + micros);
     double serial =
         Measure.medianSeconds(
+            b.progress,
             1,
             rounds,
             () -> {
@@ -105,8 +113,10 @@ final class OverheadScenario {
                 Measure.spin(x);
               }
             });
-    double batched = Measure.medianSeconds(1, rounds, () -> server.map(Measure::spin, inputs));
-    double single = Measure.medianSeconds(1, rounds, () -> server.map(Measure::spin, inputs, 1));
+    double batched =
+        Measure.medianSeconds(b.progress, 1, rounds, () -> server.map(Measure::spin, inputs));
+    double single =
+        Measure.medianSeconds(b.progress, 1, rounds, () -> server.map(Measure::spin, inputs, 1));
     rows.add(new Row("overhead", engine, "task_us=" + micros, "speedup", serial / batched, "x"));
     rows.add(
         new Row(
