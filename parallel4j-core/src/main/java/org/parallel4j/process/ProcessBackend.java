@@ -138,12 +138,24 @@ public final class ProcessBackend implements Backend {
   @Override
   public void start(WorkSource source) {
     this.source = source;
-    List<Thread> starting = new ArrayList<>();
+    List<Thread> starters = new ArrayList<>();
     for (int i = 0; i < target; i++) {
-      starting.add(Thread.ofPlatform().name(serverName + "-starter").start(this::startWorker));
+      starting.incrementAndGet(); // counted, so that a replacement does not overshoot
+      starters.add(
+          Thread.ofPlatform()
+              .name(serverName + "-starter")
+              .start(
+                  () -> {
+                    try {
+                      startWorker();
+                    } finally {
+                      starting.decrementAndGet();
+                      checkTerminated(); // shutdown may have waited for this start
+                    }
+                  }));
     }
     warmCodec(); // while the worker JVMs start: the first submit then encodes at full speed
-    for (Thread t : starting) {
+    for (Thread t : starters) {
       try {
         t.join();
       } catch (InterruptedException e) {
@@ -249,7 +261,7 @@ public final class ProcessBackend implements Backend {
   }
 
   private void checkTerminated() {
-    if (stopping && live.isEmpty()) {
+    if (stopping && live.isEmpty() && starting.get() == 0) { // and no JVM still being started
       Runnable r = onTerminated.getAndSet(null);
       if (r != null) {
         timer.shutdownNow();
@@ -279,6 +291,7 @@ public final class ProcessBackend implements Backend {
                     startWorker();
                   } finally {
                     starting.decrementAndGet();
+                    checkTerminated(); // shutdown may have waited for this start
                   }
                 });
         return;
@@ -318,8 +331,13 @@ public final class ProcessBackend implements Backend {
       long deadline = System.nanoTime() + CONNECT_TIMEOUT_NANOS;
       SocketChannel ch = null;
       while (ch == null) {
-        if (stopping) {
-          process.destroyForcibly(); // the server is closing: this worker is not needed
+        if (stopping) { // the server is closing: this worker is not needed
+          process.destroyForcibly();
+          try {
+            process.waitFor(); // gone before termination is reported
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
           return;
         }
         if (!process.isAlive() || System.nanoTime() > deadline) {
