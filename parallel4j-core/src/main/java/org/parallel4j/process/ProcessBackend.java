@@ -44,9 +44,23 @@ import org.parallel4j.spi.WorkSource;
  * output and error are forwarded line by line with a {@code [worker-3 pid 1234]} prefix, and its
  * last error lines are kept for crash reports.
  *
- * <p><b>Dispatch.</b> One dispatcher thread per worker takes jobs from the server's queue while the
- * worker has fewer than {@code maxInFlight} jobs in flight, encodes them and sends them; one reader
- * thread per worker completes jobs as results arrive. So a faster worker takes more.
+ * <p><b>Encoding.</b> A job is encoded at submit, on the submitting thread (so a job that cannot be
+ * shipped is refused there), with {@link KryoCodec}: its function apart from its argument, so that
+ * a function that cannot change is encoded once and sent to each worker once, into one of {@link
+ * #FUNCTION_SLOTS} slots; later tasks carry the slot and their argument ({@link Shipment}).
+ *
+ * <p><b>Dispatch.</b> Each worker may hold a window of jobs in flight: about a millisecond of work
+ * by its tasks' recent run times, 1 to {@value #MAX_WINDOW} jobs, 1 until the first result. A job
+ * submitted while a worker is idle and nothing is queued is written by the submitting thread
+ * ({@link #offer}); a busy worker is refilled by its reader thread as results arrive, every job at
+ * hand in one write; a dispatcher thread per worker feeds it when it is idle and work is queued
+ * ({@link #workAvailable} wakes it). So a faster worker takes more, and a stream of jobs wakes no
+ * thread to dispatch them. The worker runs its jobs in order, so the head of its in-flight queue is
+ * the one running: its deadline is watched from when it becomes the head.
+ *
+ * <p><b>Start-up.</b> Workers run with SerialGC, no perf data and {@code
+ * -XX:+ExitOnOutOfMemoryError}, and start from a class-data cache that one worker of the first pool
+ * records as it exits ({@link WorkerCache}).
  *
  * <p><b>Failure.</b> A worker whose channel closes (it exited, was killed, crashed, or sent a bad
  * frame) is noticed by its reader at once; its in-flight jobs go back to the queue for another
