@@ -747,6 +747,10 @@ public final class ProcessBackend implements Backend {
           if (frame.type() != Frames.RESULT && frame.type() != Frames.FAILURE) {
             throw new IOException(name + " sent a frame of type " + frame.type());
           }
+          byte[] payload = frame.payload();
+          if (payload.length < 8) { // checked before the job leaves inFlight: died() retries it
+            throw new IOException(name + " sent an outcome of " + payload.length + " bytes");
+          }
           WorkItem item = inFlight.peek();
           if (item == null || item.jobId() != frame.id()) {
             throw new IOException(
@@ -764,21 +768,21 @@ public final class ProcessBackend implements Backend {
               started(next); // the worker runs its jobs in order: the next starts now
             }
           }
-          byte[] payload = frame.payload();
-          if (payload.length < 8) {
-            throw new IOException(name + " sent an outcome of " + payload.length + " bytes");
-          }
           ran(java.nio.ByteBuffer.wrap(payload).getLong());
           switch (frame.type()) {
             case Frames.RESULT -> {
-              Object result;
+              Object result = null;
+              IOException undecodable = null;
               try {
                 result = codec.decode(payload, 8, payload.length - 8);
               } catch (IOException e) {
-                item.fail(e);
-                continue;
+                undecodable = e;
               }
-              item.complete(result);
+              if (undecodable == null) {
+                item.complete(result);
+              } else {
+                item.fail(undecodable);
+              }
             }
             case Frames.FAILURE -> {
               Throwable error;

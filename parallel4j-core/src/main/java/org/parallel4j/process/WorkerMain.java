@@ -118,6 +118,7 @@ public final class WorkerMain {
         Frames.Frame frame;
         try {
           frame = Frames.read(in, maxFrame);
+          checkShape(frame);
         } catch (EOFException e) {
           Runtime.getRuntime().halt(0); // the server is gone: never outlive it
           return false;
@@ -239,6 +240,34 @@ public final class WorkerMain {
     } catch (IOException e) {
       return new Broken(
           new IOException("the task cannot be read in the worker: " + e.getMessage(), e));
+    }
+  }
+
+  /**
+   * Refuses a frame whose fields do not fit the protocol (a slot out of range, a length past the
+   * payload), so that bad input closes the worker instead of failing a reading thread.
+   */
+  static void checkShape(Frames.Frame frame) throws IOException {
+    byte[] p = frame.payload();
+    boolean ok =
+        switch (frame.type()) {
+          case Frames.DEFINE -> frame.id() >= 0 && frame.id() < ProcessBackend.FUNCTION_SLOTS;
+          case Frames.TASK -> {
+            if (p.length < 4) {
+              yield false;
+            }
+            int slot = ByteBuffer.wrap(p).getInt();
+            if (slot != Frames.INLINE) {
+              yield slot >= 0 && slot < ProcessBackend.FUNCTION_SLOTS;
+            }
+            yield p.length >= 8
+                && ByteBuffer.wrap(p).getInt(4) >= 0
+                && ByteBuffer.wrap(p).getInt(4) <= p.length - 8;
+          }
+          default -> true;
+        };
+    if (!ok) {
+      throw new IOException("malformed frame of type " + frame.type() + " for id " + frame.id());
     }
   }
 
