@@ -24,12 +24,12 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Measures the article's claims on this machine, beside Python when python3 is present:",
-      "  io        K tasks waiting on I/O (HTTP on 127.0.0.1, sleeps): serial, threads,"
-          + " virtual, processes",
-      "  cpu       sum_primes on 1..cores threads and processes: speed-up over serial",
-      "  overhead  per-task cost, round trip, and the task size at which each engine pays off",
-      "  loops     parallel loops: memory-bound squares and an irregular loop, per schedule",
+      "Measures the article's claims on this machine, beside Python where python3 runs.",
+      "Scenarios:",
+      "  io        tasks waiting on I/O: serial, threads, virtual threads, processes",
+      "  cpu       sum_primes on 1..cores threads and processes, speed-up over serial",
+      "  overhead  per-task cost, round trip, task size at which each engine pays off",
+      "  loops     parallel loops per schedule, beside the memory-bandwidth floor",
       "  all       every scenario"
     })
 public final class BenchCommand implements Callable<Integer> {
