@@ -7,7 +7,7 @@ import java.io.IOException;
  * another process. Implementations must be thread-safe.
  */
 public interface Codec {
-  /** A short name for messages, such as {@code java-serialization}. */
+  /** A short name for messages, such as {@code kryo}. */
   String name();
 
   /**
