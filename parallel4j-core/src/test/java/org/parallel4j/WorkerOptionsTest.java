@@ -125,6 +125,31 @@ class WorkerOptionsTest {
   }
 
   @Test
+  void workerOutputIsForwardedLineByLineWithTheWorkersNameAndPid() throws Exception {
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream original = System.out;
+    long pid;
+    System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (JobServer server = JobServer.processes(1)) {
+      pid =
+          server
+              .submit(
+                  () -> {
+                    System.out.println("first line from a task");
+                    System.out.println("second line");
+                    return ProcessHandle.current().pid();
+                  })
+              .get(60, SECONDS);
+    } finally {
+      System.setOut(original);
+    }
+    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(out)
+        .contains("[worker-1 pid " + pid + "] first line from a task\n")
+        .contains("[worker-1 pid " + pid + "] second line\n");
+  }
+
+  @Test
   void workerOptionsAreRefusedForOtherEnginesAndBadValuesAreNamed() {
     assertThatThrownBy(() -> JobServer.builder().threads(2).maxTasksPerWorker(5).build())
         .isInstanceOf(IllegalStateException.class)

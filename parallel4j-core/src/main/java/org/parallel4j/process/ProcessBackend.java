@@ -470,6 +470,7 @@ public final class ProcessBackend implements Backend {
     volatile boolean retiring;
     volatile WorkItem timedOut;
     Thread dispatcher;
+    Thread stdoutPump;
     Thread stderrPump;
 
     /**
@@ -560,8 +561,7 @@ public final class ProcessBackend implements Backend {
 
     void start() {
       String prefix = "[" + name + " pid " + pid + "] ";
-      pump(process.getInputStream(), System.out, prefix, false);
-
+      stdoutPump = pump(process.getInputStream(), System.out, prefix, false);
       stderrPump = pump(process.getErrorStream(), System.err, prefix, true);
       Thread.ofPlatform().daemon(true).name(serverName + "-" + name + "-reader").start(this::read);
       dispatcher =
@@ -859,8 +859,10 @@ public final class ProcessBackend implements Backend {
         Thread.currentThread().interrupt();
         exit = "unknown exit (" + cause + ")";
       }
-      try { // the last lines it wrote may still be in the pipe: read them for the report
+      try { // the last lines it wrote may still be in the pipes: forward them, keep them for the
+        // report
         stderrPump.join(TimeUnit.SECONDS.toMillis(2));
+        stdoutPump.join(TimeUnit.SECONDS.toMillis(2));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
