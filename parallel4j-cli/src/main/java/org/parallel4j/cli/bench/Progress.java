@@ -27,16 +27,38 @@ final class Progress implements AutoCloseable {
         terminal ? Thread.ofPlatform().daemon().name("bench-progress").start(this::paint) : null;
   }
 
-  /** Whether standard output is a terminal, and its width ($COLUMNS, else 80). */
+  /**
+   * Whether standard output is a terminal, and its width: {@code $COLUMNS} when the shell exports
+   * it, else what {@code stty size} says of the terminal, else 80.
+   */
   static Progress forConsole(PrintWriter out) {
     boolean terminal = System.console() != null && isTerminal();
-    int width = 80;
+    return new Progress(out, terminal, terminal ? terminalWidth() : 80);
+  }
+
+  private static int terminalWidth() {
     try {
-      width = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "80"));
-    } catch (NumberFormatException e) {
-      // keep 80
+      return Integer.parseInt(System.getenv("COLUMNS").strip());
+    } catch (RuntimeException e) {
+      // not exported: ask the terminal
     }
-    return new Progress(out, terminal, width);
+    try {
+      Process p =
+          new ProcessBuilder("stty", "size")
+              .redirectInput(new java.io.File("/dev/tty"))
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String size =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (p.waitFor(2, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0) {
+        return Integer.parseInt(size.strip().split("\\s+")[1]);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // no stty, or no terminal after all
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 80;
   }
 
   private static boolean isTerminal() {
