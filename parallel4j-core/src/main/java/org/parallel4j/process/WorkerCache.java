@@ -134,7 +134,12 @@ final class WorkerCache {
         file.getFileName() + "." + ProcessHandle.current().pid() + "-" + token);
   }
 
-  /** Moves what a worker recorded into place, once it has exited; a failed recording is dropped. */
+  /**
+   * Moves what a worker recorded into place, once it has exited; a failed recording is dropped.
+   * Then prunes the directory: each rebuilt jar gets a cache of its own, so only the {@value #KEPT}
+   * most recently recorded are kept, and temporary files that a killed worker left behind go after
+   * an hour.
+   */
   void install(Path temp) {
     try {
       if (Files.isRegularFile(temp) && Files.size(temp) > 0) {
@@ -149,6 +154,43 @@ final class WorkerCache {
       } catch (IOException e) {
         // a stray temporary file in the cache directory
       }
+      prune(file.getParent(), System.currentTimeMillis());
+    }
+  }
+
+  static final int KEPT = 8;
+  private static final long STALE_MILLIS = 3_600_000;
+
+  /** Keeps the {@link #KEPT} newest caches in {@code dir} and drops stale temporary files. */
+  static void prune(Path dir, long now) {
+    List<Path> caches = new java.util.ArrayList<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        if (!name.startsWith("worker-")) {
+          continue; // not ours
+        }
+        if (name.matches("worker-[0-9a-f]{16}\\.(aot|jsa)")) {
+          caches.add(f);
+        } else if (now - Files.getLastModifiedTime(f).toMillis() > STALE_MILLIS) {
+          Files.deleteIfExists(f);
+        }
+      }
+      caches.sort(
+          java.util.Comparator.comparingLong(
+                  (Path f) -> {
+                    try {
+                      return Files.getLastModifiedTime(f).toMillis();
+                    } catch (IOException e) {
+                      return 0L;
+                    }
+                  })
+              .reversed());
+      for (Path old : caches.subList(Math.min(KEPT, caches.size()), caches.size())) {
+        Files.deleteIfExists(old);
+      }
+    } catch (IOException | RuntimeException e) {
+      // pruning is best effort: a cache directory that grows is no failure
     }
   }
 

@@ -90,6 +90,38 @@ class WorkerCacheTest {
     }
   }
 
+  @Test
+  void pruningKeepsTheNewestCachesAndDropsStaleTemporaryFiles() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("prune"));
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < WorkerCache.KEPT + 3; i++) {
+      Path f = dir.resolve(String.format("worker-%016x.aot", i));
+      Files.writeString(f, "cache " + i);
+      Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(now - i * 60_000L));
+    }
+    Path staleTemp = dir.resolve("worker-0000000000000001.aot.123-4.config");
+    Path freshTemp = dir.resolve("worker-0000000000000001.aot.123-5");
+    Path notOurs = dir.resolve("someone-else.bin");
+    for (Path f : List.of(staleTemp, freshTemp, notOurs)) {
+      Files.writeString(f, "x");
+    }
+    Files.setLastModifiedTime(
+        staleTemp, java.nio.file.attribute.FileTime.fromMillis(now - 7_200_000));
+    Files.setLastModifiedTime(
+        notOurs, java.nio.file.attribute.FileTime.fromMillis(now - 7_200_000));
+
+    WorkerCache.prune(dir, now);
+
+    for (int i = 0; i < WorkerCache.KEPT + 3; i++) {
+      assertThat(dir.resolve(String.format("worker-%016x.aot", i)).toFile().exists())
+          .as("cache %d", i)
+          .isEqualTo(i < WorkerCache.KEPT);
+    }
+    assertThat(staleTemp).doesNotExist();
+    assertThat(freshTemp).exists(); // may belong to a worker recording now
+    assertThat(notOurs).exists();
+  }
+
   private Path jar(String name, String classPath, String content) throws IOException {
     Manifest manifest = new Manifest();
     manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
