@@ -155,20 +155,10 @@ public final class ProcessBackend implements Backend {
     List<Thread> starters = new ArrayList<>();
     for (int i = 0; i < target; i++) {
       starting.incrementAndGet(); // counted, so that a replacement does not overshoot
-      starters.add(
-          Thread.ofPlatform()
-              .name(serverName + "-starter")
-              .start(
-                  () -> {
-                    try {
-                      startWorker();
-                    } finally {
-                      starting.decrementAndGet();
-                      checkTerminated(); // shutdown may have waited for this start
-                    }
-                  }));
+      starters.add(launchStarter());
     }
-    warmCodec(); // while the worker JVMs start: the first submit then encodes at full speed
+    // while the worker JVMs start: the first submit then encodes at full speed
+    WorkerMain.exerciseCodec(codec);
     for (Thread t : starters) {
       try {
         t.join();
@@ -198,16 +188,6 @@ public final class ProcessBackend implements Backend {
       }
     }
     return false;
-  }
-
-  private void warmCodec() {
-    try {
-      org.parallel4j.Task.Fn<Integer, Integer> fn = x -> x + 1;
-      codec.decode(codec.encode(fn));
-      codec.decode(codec.encode(new ArrayList<>(List.of(1, 2))));
-    } catch (IOException e) {
-      // the first job will say what is wrong
-    }
   }
 
   @Override
@@ -297,20 +277,25 @@ public final class ProcessBackend implements Backend {
     int n;
     while (!stopping && serving() + (n = starting.get()) < target) {
       if (starting.compareAndSet(n, n + 1)) {
-        Thread.ofPlatform()
-            .name(serverName + "-starter")
-            .start(
-                () -> {
-                  try {
-                    startWorker();
-                  } finally {
-                    starting.decrementAndGet();
-                    checkTerminated(); // shutdown may have waited for this start
-                  }
-                });
+        launchStarter();
         return;
       }
     }
+  }
+
+  /** Starts a worker on a thread of its own; the caller has counted it in {@code starting}. */
+  private Thread launchStarter() {
+    return Thread.ofPlatform()
+        .name(serverName + "-starter")
+        .start(
+            () -> {
+              try {
+                startWorker();
+              } finally {
+                starting.decrementAndGet();
+                checkTerminated(); // shutdown may have waited for this start
+              }
+            });
   }
 
   private void startWorker() {

@@ -185,7 +185,7 @@ public final class WorkerMain {
         // the server is gone anyway
       }
       if (Boolean.getBoolean(RECORDING_PROPERTY)) {
-        exerciseForTheCache(codec);
+        exerciseCodec(codec);
       }
       Runtime.getRuntime().halt(0);
     }
@@ -196,9 +196,10 @@ public final class WorkerMain {
 
   /**
    * Runs what every worker runs on its first tasks (a lambda, a list, an exception through the
-   * codec), so that the start-up cache recorded at exit holds it, whichever tasks this worker ran.
+   * codec): here so that the start-up cache recorded at exit holds it, whichever tasks this worker
+   * ran; in the parent to warm its codec while the workers start.
    */
-  private static void exerciseForTheCache(Codec codec) {
+  static void exerciseCodec(Codec codec) {
     try {
       int offset = 1;
       Task.Fn<Integer, Integer> fn = x -> x + offset;
