@@ -4,7 +4,11 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.parallel4j.spi.WorkItem;
 
 /**
  * The pending result of one task submitted to a {@link JobServer}: Parallel Python's job object, as
@@ -61,6 +65,7 @@ public class Job<R> extends CompletableFuture<R> {
   private int attempts;
   private long startedAt;
   private long endedAt;
+  private volatile WorkItem.WaitHelper helper; // the backend's, for threads that wait
 
   Job(JobServer server, long id, long submittedAt) {
     this.server = server;
@@ -153,6 +158,42 @@ public class Job<R> extends CompletableFuture<R> {
         state = FINISHED; // releases the worker waiting in finishRunning
       }
     }
+  }
+
+  /**
+   * Waits for the job and returns its result; first, on a backend that allows it, reads the result
+   * off the worker's channel itself, which saves being woken by another thread.
+   */
+  @Override
+  public R get() throws InterruptedException, ExecutionException {
+    help();
+    return super.get();
+  }
+
+  /** As {@link #get()}, waiting at most {@code timeout}. */
+  @Override
+  public R get(long timeout, TimeUnit unit)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    help();
+    return super.get(timeout, unit);
+  }
+
+  /** As {@link #get()}, with the unchecked exceptions of {@link CompletableFuture#join}. */
+  @Override
+  public R join() {
+    help();
+    return super.join();
+  }
+
+  private void help() {
+    WorkItem.WaitHelper h = helper;
+    if (h != null && !isDone()) {
+      h.help(this::isDone);
+    }
+  }
+
+  void awaitedWith(WorkItem.WaitHelper helper) {
+    this.helper = helper;
   }
 
   /** The job server's callback executor: the default for the {@code *Async} stages. */

@@ -99,6 +99,11 @@ final class Work implements WorkItem {
   }
 
   @Override
+  public void awaitedWith(WaitHelper helper) {
+    job.awaitedWith(helper);
+  }
+
+  @Override
   public void complete(Object result) {
     completeAt(result, lane.now());
   }

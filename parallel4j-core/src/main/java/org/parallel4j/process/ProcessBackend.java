@@ -1,7 +1,5 @@
 package org.parallel4j.process;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -80,6 +78,12 @@ public final class ProcessBackend implements Backend {
   private static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final long WAKE_MILLIS = 50;
   private static final long CANCEL_GRACE_MILLIS = 1000;
+  // how long a waiting thread waits for the reader thread to hand it the channel
+  private static final long HANDOVER_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  private static final int IDLE = 0;
+  private static final int UNREAD = 1;
+  private static final int HANDED_OVER = 2;
+  private static final java.util.function.BooleanSupplier NEVER = () -> false;
 
   private final String serverName;
   private final int maxFrame;
@@ -95,6 +99,7 @@ public final class ProcessBackend implements Backend {
   private final AtomicInteger starting = new AtomicInteger();
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
   private final Path dir;
+  private final Path ringDir; // /dev/shm where there is one: memory, not a disk
   private final java.util.concurrent.ScheduledExecutorService timer;
   private volatile int target;
   private volatile boolean stopping;
@@ -130,6 +135,8 @@ public final class ProcessBackend implements Backend {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a directory for worker sockets", e);
     }
+    Path shm = Path.of("/dev/shm");
+    this.ringDir = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : dir;
   }
 
   @Override
@@ -304,10 +311,12 @@ public final class ProcessBackend implements Backend {
     }
     String name = "worker-" + serial.incrementAndGet();
     Path socket = dir.resolve(name + ".sock");
+    Path ringFile = ringDir.resolve(ringName(name));
     try (ServerSocketChannel listener =
             ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
         Selector selector = Selector.open()) {
       listener.bind(UnixDomainSocketAddress.of(socket));
+      java.nio.MappedByteBuffer rings = Ring.create(ringFile);
       Path recordTo = null;
       List<String> cacheArgs = List.of();
       if (cache != null && cache.exists()) {
@@ -318,7 +327,7 @@ public final class ProcessBackend implements Backend {
       }
       Process process;
       try {
-        process = workerCommand(socket, name, cacheArgs).start();
+        process = workerCommand(socket, ringFile, name, cacheArgs).start();
       } catch (IOException e) {
         if (recordTo != null) {
           recording.set(false);
@@ -352,7 +361,7 @@ public final class ProcessBackend implements Backend {
       ch.configureBlocking(true);
       Worker w;
       try {
-        w = new Worker(name, process, ch, recordTo);
+        w = new Worker(name, process, ch, rings, recordTo);
       } catch (IOException | RuntimeException e) {
         process.destroyForcibly();
         ch.close();
@@ -370,8 +379,9 @@ public final class ProcessBackend implements Backend {
     } finally {
       try {
         Files.deleteIfExists(socket);
+        Files.deleteIfExists(ringFile); // both sides have it mapped, or the worker never came
       } catch (IOException e) {
-        // left behind in our private temporary directory
+        // left behind: the socket in our private directory, the ring file readable by us alone
       }
     }
   }
@@ -406,7 +416,20 @@ public final class ProcessBackend implements Backend {
         || line.startsWith("# An error report file");
   }
 
-  private ProcessBuilder workerCommand(Path socket, String name, List<String> cacheArgs) {
+  /** An unguessable name for a worker's ring file, which is created, never opened, by us. */
+  private static String ringName(String worker) {
+    byte[] random = new byte[12];
+    new java.security.SecureRandom().nextBytes(random);
+    return "parallel4j-"
+        + ProcessHandle.current().pid()
+        + "-"
+        + worker
+        + "-"
+        + java.util.HexFormat.of().formatHex(random);
+  }
+
+  private ProcessBuilder workerCommand(
+      Path socket, Path ringFile, String name, List<String> cacheArgs) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(cacheArgs);
@@ -417,6 +440,7 @@ public final class ProcessBackend implements Backend {
     command.add(socket.toString());
     command.add(name);
     command.add(Integer.toString(maxFrame));
+    command.add(ringFile.toString());
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(options.environment());
     if (options.directory() != null) {
@@ -430,9 +454,16 @@ public final class ProcessBackend implements Backend {
     final String name;
     final Process process;
     final long pid;
-    final SocketChannel ch;
-    final DataInputStream in;
+    final Doorbell bell; // the socket: wake-ups both ways, and the end of the worker
+    final Ring.In fromWorker; // read by whoever holds the role
+    final DataInputStream in; // over fromWorker
     final DataOutputStream out; // guarded by sending
+    // held by the thread that reads outcomes: the reader thread, or one waiting for a result
+    final java.util.concurrent.Semaphore role = new java.util.concurrent.Semaphore(1);
+    final WorkItem.WaitHelper helper = this::help;
+    final AtomicInteger wanted = new AtomicInteger(); // helpers waiting for the reader's role
+    volatile IOException broken; // a consumer found the channel broken: the reader ends it
+    volatile boolean ended; // the socket ended: the worker is gone
     final java.util.concurrent.locks.ReentrantLock sending =
         new java.util.concurrent.locks.ReentrantLock();
     final String label;
@@ -508,19 +539,28 @@ public final class ProcessBackend implements Backend {
           TimeUnit.NANOSECONDS);
     }
 
-    Worker(String name, Process process, SocketChannel ch, Path recordTo) throws IOException {
+    Worker(
+        String name,
+        Process process,
+        SocketChannel ch,
+        java.nio.MappedByteBuffer rings,
+        Path recordTo)
+        throws IOException {
       this.name = name;
       this.recordTo = recordTo;
       this.process = process;
       this.pid = process.pid();
       this.label = name + " pid " + pid;
-      this.ch = ch;
-      this.in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(ch), 1 << 16));
-      this.out = new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(ch), 1 << 16));
-      Frames.Frame hello = Frames.read(in, maxFrame);
+      // unbuffered: what follows the greeting on the socket are wake-ups, read elsewhere
+      Frames.Frame hello = Frames.read(new DataInputStream(ChannelStreams.in(ch)), maxFrame);
       if (hello.type() != Frames.HELLO || hello.id() != pid) {
         throw new IOException(name + " sent a bad greeting: type " + hello.type());
       }
+      this.bell = new Doorbell(ch);
+      java.util.function.BooleanSupplier alive = () -> !ended && process.isAlive();
+      this.fromWorker = Ring.of(rings, 1).new In(alive);
+      this.in = new DataInputStream(fromWorker);
+      this.out = new DataOutputStream(Ring.of(rings, 0).new Out(bell, alive));
       if (initializer != null) {
         initialize();
       }
@@ -631,7 +671,7 @@ public final class ProcessBackend implements Backend {
         }
         out.flush();
       } catch (IOException e) {
-        died(e);
+        breakChannel(e);
       } finally {
         sending.unlock();
       }
@@ -663,7 +703,7 @@ public final class ProcessBackend implements Backend {
         send(item);
         out.flush();
       } catch (IOException e) {
-        died(e); // the job was in flight: it is retried or given back with the others
+        breakChannel(e); // the job is in flight: it is retried or given back with the others
       } finally {
         sending.unlock();
       }
@@ -675,6 +715,7 @@ public final class ProcessBackend implements Backend {
       if (!item.begin(label, () -> cancel(item, true), () -> cancel(item, false))) {
         return; // cancelled while queued
       }
+      item.awaitedWith(helper);
       Shipment shipment = (Shipment) item.prepared(); // encoded at submit
       if (shipment == null) {
         try {
@@ -725,70 +766,204 @@ public final class ProcessBackend implements Backend {
       window = (int) Math.min(MAX_WINDOW, 1 + QUEUED_WORK_NANOS / Math.max(1.0, mean));
     }
 
+    /**
+     * The reader thread: sleeps until the worker rings (it published outcomes while nobody read),
+     * then reads outcomes while they come, unless a thread waiting for a result reads them ({@link
+     * #help}); when the socket ends, reads what the worker published before it went, then reports
+     * it dead.
+     */
     private void read() {
+      IOException cause;
       try {
-        while (true) {
-          Frames.Frame frame = Frames.read(in, maxFrame);
-          if (frame.type() != Frames.RESULT && frame.type() != Frames.FAILURE) {
-            throw new IOException(name + " sent a frame of type " + frame.type());
-          }
-          byte[] payload = frame.payload();
-          if (payload.length < 8) { // checked before the job leaves inFlight: died() retries it
-            throw new IOException(name + " sent an outcome of " + payload.length + " bytes");
-          }
-          WorkItem item = inFlight.peek();
-          if (item == null || item.jobId() != frame.id()) {
-            throw new IOException(
-                name
-                    + " answered job "
-                    + frame.id()
-                    + ", expected "
-                    + (item == null ? "none" : "job " + item.jobId()));
-          }
-          synchronized (this) {
-            inFlight.poll();
-            count.decrementAndGet();
-            WorkItem next = inFlight.peek();
-            if (next != null) {
-              started(next); // the worker runs its jobs in order: the next starts now
+        cause = serve();
+      } catch (IOException e) {
+        cause = e;
+      }
+      role.acquireUninterruptibly(); // never given back: nobody reads a dead worker's channel
+      died(cause);
+    }
+
+    /** Serves until the worker is gone or its channel broke; returns why. */
+    private IOException serve() throws IOException {
+      while (true) {
+        boolean open = bell.sleep();
+        if (broken != null) {
+          return broken;
+        }
+        if (!open) {
+          ended = true;
+          role.acquireUninterruptibly();
+          try {
+            while (fromWorker.ready()) {
+              consumeOne(); // sent before it went: those jobs are done, not crashed
             }
+          } catch (IOException e) {
+            // a frame cut short by the end
+          } finally {
+            role.release();
           }
-          ran(java.nio.ByteBuffer.wrap(payload).getLong());
-          switch (frame.type()) {
-            case Frames.RESULT -> {
-              Object result = null;
-              IOException undecodable = null;
-              try {
-                result = codec.decode(payload, 8, payload.length - 8);
-              } catch (IOException e) {
-                undecodable = e;
-              }
-              if (undecodable == null) {
-                item.complete(result);
-              } else {
-                item.fail(undecodable);
-              }
+          return new java.io.EOFException();
+        }
+        while (role.tryAcquire()) {
+          boolean handedOver;
+          try {
+            handedOver = consume(null) == HANDED_OVER;
+          } finally {
+            role.release();
+          }
+          if (!handedOver) {
+            if (fromWorker.pending()) {
+              continue; // came as this thread let go: its ring may have found the role held
             }
-            case Frames.FAILURE -> {
-              Throwable error;
-              try {
-                error = (Throwable) codec.decode(payload, 8, payload.length - 8);
-              } catch (IOException | ClassCastException e) {
-                error = e;
-              }
-              item.fail(error);
-            }
-            default -> throw new AssertionError("checked above: " + frame.type());
+            break;
           }
-          if (retiring && inFlight.isEmpty()) {
-            stop();
-          }
-          if (in.available() == 0) {
-            topUp();
+          // the channel was left awake for a helper: sleep once it holds the role; take the role
+          // back if it gave up waiting
+          long since = System.nanoTime();
+          while (role.availablePermits() > 0 && System.nanoTime() - since < HANDOVER_NANOS) {
+            Thread.onSpinWait();
           }
         }
+      }
+    }
+
+    /** A writer or a helper found the channel broken: the reader thread reports the worker. */
+    private void breakChannel(IOException e) {
+      if (broken == null) {
+        broken = e;
+      }
+      bell.wakeUp();
+    }
+
+    /**
+     * Lets a thread waiting for one of this worker's jobs read outcomes itself, for about {@link
+     * Ring#SPIN_NANOS} or until {@code done}, instead of sleeping until the reader thread wakes it:
+     * that takes a thread wake-up out of each round trip.
+     */
+    private void help(java.util.function.BooleanSupplier done) {
+      if (ended || broken != null || dead.get()) {
+        return;
+      }
+      if (!role.tryAcquire()) { // the reader thread hands over when it has nothing to read
+        wanted.incrementAndGet();
+        try {
+          long since = System.nanoTime();
+          while (!role.tryAcquire()) {
+            if (done.getAsBoolean() || System.nanoTime() - since > HANDOVER_NANOS) {
+              return; // the caller sleeps until the job ends
+            }
+            Thread.yield(); // the reader thread may need this core to hand over
+          }
+        } finally {
+          wanted.decrementAndGet();
+        }
+      }
+      boolean wake;
+      try {
+        wake = consume(done) == UNREAD;
       } catch (IOException e) {
-        died(e);
+        if (broken == null) {
+          broken = e;
+        }
+        wake = true;
+      } finally {
+        role.release();
+      }
+      if (wake || fromWorker.pending()) {
+        bell.wakeUp(); // outcomes wait that nobody reads: the reader thread takes them
+      }
+    }
+
+    /**
+     * Reads outcomes while they come; holds {@link #role}. Returns IDLE when none came for {@link
+     * Ring#SPIN_NANOS} (the worker rings from then on). With {@code done} (a helper), returns once
+     * it holds: UNREAD if outcomes wait that nobody reads. Without (the reader thread), returns
+     * HANDED_OVER, the channel left awake, when it has nothing to read and a helper wants the role.
+     */
+    private int consume(java.util.function.BooleanSupplier done) throws IOException {
+      fromWorker.active();
+      java.util.function.BooleanSupplier giveWay = done == null ? () -> wanted.get() > 0 : NEVER;
+      while (true) {
+        if (broken != null) {
+          throw broken;
+        }
+        if (!fromWorker.ready()) {
+          topUp();
+          // the reader thread stays awake only while the worker owes results: awake with nothing
+          // to wait for, it would take a core from the threads that spin for a round trip
+          long spin = done == null && count.get() == 0 ? 0 : Ring.SPIN_NANOS;
+          if (!fromWorker.awaitReady(spin, giveWay)) {
+            if (giveWay.getAsBoolean()) {
+              return HANDED_OVER;
+            }
+            if (fromWorker.idle()) {
+              return IDLE;
+            }
+          }
+        }
+        consumeOne();
+        if (done != null && done.getAsBoolean()) {
+          return fromWorker.idle() ? IDLE : UNREAD;
+        }
+      }
+    }
+
+    /** Reads one outcome and ends its job. */
+    private void consumeOne() throws IOException {
+      Frames.Frame frame = Frames.read(in, maxFrame);
+      if (frame.type() != Frames.RESULT && frame.type() != Frames.FAILURE) {
+        throw new IOException(name + " sent a frame of type " + frame.type());
+      }
+      byte[] payload = frame.payload();
+      if (payload.length < 8) { // checked before the job leaves inFlight: died() retries it
+        throw new IOException(name + " sent an outcome of " + payload.length + " bytes");
+      }
+      WorkItem item = inFlight.peek();
+      if (item == null || item.jobId() != frame.id()) {
+        throw new IOException(
+            name
+                + " answered job "
+                + frame.id()
+                + ", expected "
+                + (item == null ? "none" : "job " + item.jobId()));
+      }
+      synchronized (this) {
+        inFlight.poll();
+        count.decrementAndGet();
+        WorkItem next = inFlight.peek();
+        if (next != null) {
+          started(next); // the worker runs its jobs in order: the next starts now
+        }
+      }
+      ran(java.nio.ByteBuffer.wrap(payload).getLong());
+      switch (frame.type()) {
+        case Frames.RESULT -> {
+          Object result = null;
+          IOException undecodable = null;
+          try {
+            result = codec.decode(payload, 8, payload.length - 8);
+          } catch (IOException e) {
+            undecodable = e;
+          }
+          if (undecodable == null) {
+            item.complete(result);
+          } else {
+            item.fail(undecodable);
+          }
+        }
+        case Frames.FAILURE -> {
+          Throwable error;
+          try {
+            error = (Throwable) codec.decode(payload, 8, payload.length - 8);
+          } catch (IOException | ClassCastException e) {
+            error = e;
+          }
+          item.fail(error);
+        }
+        default -> throw new AssertionError("checked above: " + frame.type());
+      }
+      if (retiring && inFlight.isEmpty()) {
+        stop();
       }
     }
 
@@ -819,7 +994,7 @@ public final class ProcessBackend implements Backend {
         return;
       }
       try {
-        ch.close();
+        bell.close();
       } catch (IOException e) {
         // closing anyway
       }

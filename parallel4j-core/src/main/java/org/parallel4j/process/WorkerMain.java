@@ -1,7 +1,5 @@
 package org.parallel4j.process;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -11,35 +9,34 @@ import java.io.Serial;
 import java.io.StringWriter;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.parallel4j.Task;
 import org.parallel4j.spi.Codec;
 
 /**
- * The main class of a worker process: connects to its job server over a Unix domain socket, runs
- * the tasks it is sent one after another on one thread, and sends back each result or exception.
- * When the server goes away (the socket closes, even because the server was killed) the worker
- * halts at once, so it never outlives its server.
+ * The main class of a worker process: connects to its job server, runs the tasks it is sent one
+ * after another, and sends back each result or exception. Frames travel through two {@link Ring}s
+ * in memory the server created; the Unix socket carries the greeting, then only wake-ups. When the
+ * server goes away (the socket ends, even because the server was killed) the worker halts at once,
+ * so it never outlives its server.
  *
- * <p>Two threads take turns reading frames and running tasks (so a cancel is read while a task
- * runs, and a task starts on the thread that read it); tasks run one at a time in the order they
- * came. A flusher sends outcomes still buffered after {@link #FLUSH_AFTER_NANOS} when the runner
- * has gone on to another task, so a burst of small tasks shares system calls and no result waits
- * behind a long task.
+ * <p>Two threads take turns reading frames and running tasks: the reader that receives a task while
+ * none runs becomes the runner and leaves reading to the other thread (so a cancel is read while a
+ * task runs, and a task starts on the thread that read it, without waking another); tasks run one
+ * at a time in the order they came. A reader with nothing to read stays awake for {@link
+ * Ring#SPIN_NANOS}, then sleeps until the server rings.
  *
- * <p>Arguments: the socket path, the worker's name, the largest frame accepted.
+ * <p>Arguments: the socket path, the worker's name, the largest frame accepted, the ring file.
  */
 public final class WorkerMain {
-  static final long FLUSH_AFTER_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
-
   private static volatile DataOutputStream toServer;
 
   /** The job the task thread runs now, and the jobs cancelled before they started. */
@@ -57,30 +54,37 @@ public final class WorkerMain {
   public static void main(String[] args) throws Exception {
     Path socket = Path.of(args[0]);
     int maxFrame = Integer.parseInt(args[2]);
+    MappedByteBuffer rings = Ring.open(Path.of(args[3]));
     Codec codec = new KryoCodec();
     SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-    DataInputStream in =
-        new DataInputStream(new BufferedInputStream(ChannelStreams.in(ch), 1 << 16));
-    Output out =
-        new Output(new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(ch), 1 << 16)));
-    synchronized (out) {
-      Frames.write(out.stream, Frames.HELLO, ProcessHandle.current().pid(), new byte[0]);
-      out.stream.flush();
-    }
+    DataOutputStream greeting = new DataOutputStream(ChannelStreams.out(ch));
+    Frames.write(greeting, Frames.HELLO, ProcessHandle.current().pid(), new byte[0]);
+    greeting.flush();
+    Doorbell bell = new Doorbell(ch);
+    long server = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+    BooleanSupplier serverAlive = // a worker whose server died has a new parent
+        () -> ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == server;
+    Ring.In in = Ring.of(rings, 0).new In(serverAlive);
+    Output out = new Output(new DataOutputStream(Ring.of(rings, 1).new Out(bell, serverAlive)));
     toServer = out.stream;
-    Thread.ofPlatform().daemon(true).name("parallel4j-flusher").start(out::flushLoop);
-    Loop loop = new Loop(in, out, codec, maxFrame);
+    Loop loop = new Loop(in, bell, out, codec, maxFrame);
     Thread.ofPlatform().name("parallel4j-worker-b").start(loop::run);
     loop.run();
   }
 
   /**
    * Two threads take turns: one reads frames while the other may run tasks. The reader that
-   * receives a task while none runs becomes the runner and hands reading to the other thread, so a
+   * receives a task while none runs becomes the runner and leaves reading to the other thread, so a
    * task starts without waking a thread, and a cancel is read while a task runs.
    */
   private static final class Loop {
+    private static final int SLEEP = 0; // nothing to read: sleep until rung
+    private static final int RUN = 1; // run the tasks
+    private static final int RUN_AND_WAKE = 2; // run them, and wake the other thread to read
+
+    private final Ring.In ring;
     private final DataInputStream in;
+    private final Doorbell bell;
     private final Output out;
     private final Codec codec;
     private final int maxFrame;
@@ -90,8 +94,10 @@ public final class WorkerMain {
     private boolean shutdown; // guarded by tasks
     private final Object[] functions = new Object[ProcessBackend.FUNCTION_SLOTS]; // by the reader
 
-    Loop(DataInputStream in, Output out, Codec codec, int maxFrame) {
-      this.in = in;
+    Loop(Ring.In ring, Doorbell bell, Output out, Codec codec, int maxFrame) {
+      this.ring = ring;
+      this.in = new DataInputStream(ring);
+      this.bell = bell;
       this.out = out;
       this.codec = codec;
       this.maxFrame = maxFrame;
@@ -99,33 +105,56 @@ public final class WorkerMain {
 
     void run() {
       while (true) {
-        reading.lock();
-        boolean runNow;
-        try {
-          runNow = readUntilTask();
-        } finally {
-          reading.unlock();
+        if (reading.tryLock()) {
+          int next;
+          try {
+            next = readUntilTask();
+          } finally {
+            reading.unlock();
+          }
+          // a frame published while this thread gave up reading may have rung the other thread
+          // while the role was still held here: look once more after letting go
+          if (next != SLEEP) {
+            if (next == RUN_AND_WAKE || ring.pending()) {
+              bell.wakeUp(); // frames came after the task: the other thread reads them
+            }
+            runTasks();
+            continue;
+          }
+          if (ring.pending()) {
+            continue;
+          }
         }
-        if (runNow) {
-          runTasks();
+        boolean serverThere;
+        try {
+          serverThere = bell.sleep();
+        } catch (IOException e) {
+          serverThere = false;
+        }
+        if (!serverThere) {
+          Runtime.getRuntime().halt(0); // the server is gone: never outlive it
         }
       }
     }
 
-    /** Reads frames until one makes this thread the runner; true then. */
-    private boolean readUntilTask() {
+    /** Reads frames until one makes this thread the runner, or none come for a while. */
+    private int readUntilTask() {
+      ring.active();
       while (true) {
+        if (!ring.ready() && !ring.awaitReady(Ring.SPIN_NANOS) && ring.idle()) {
+          return SLEEP;
+        }
         Frames.Frame frame;
         try {
           frame = Frames.read(in, maxFrame);
           checkShape(frame);
         } catch (EOFException e) {
           Runtime.getRuntime().halt(0); // the server is gone: never outlive it
-          return false;
+          return SLEEP;
         } catch (IOException e) {
           System.err.println("parallel4j worker: bad input from the server, exiting: " + e);
           Runtime.getRuntime().halt(2);
-          return false;
+          return SLEEP;
         }
         switch (frame.type()) {
           case Frames.DEFINE ->
@@ -136,7 +165,7 @@ public final class WorkerMain {
               tasks.add(p);
               if (!running) {
                 running = true;
-                return true;
+                return ring.idle() ? RUN : RUN_AND_WAKE;
               }
             }
           }
@@ -162,7 +191,6 @@ public final class WorkerMain {
     private void runTasks() {
       while (true) {
         Pending p;
-        boolean last;
         synchronized (tasks) {
           p = tasks.poll();
           if (p == null) {
@@ -172,9 +200,8 @@ public final class WorkerMain {
             }
             return;
           }
-          last = tasks.isEmpty();
         }
-        runOne(p, codec, out, last);
+        runOne(p, codec, out);
       }
     }
 
@@ -290,12 +317,12 @@ public final class WorkerMain {
     return new Pending(frame.id(), function, frame.payload(), 8 + n);
   }
 
-  private static void runOne(Pending p, Codec codec, Output out, boolean last) {
+  private static void runOne(Pending p, Codec codec, Output out) {
     long t0 = System.nanoTime();
     if (!CURRENT.start(p.id())) { // cancelled while queued here: answer, in order
       CancellationException cancelled =
           new CancellationException("job " + p.id() + " was cancelled before it started");
-      out.send(Frames.FAILURE, p.id(), 0, encodeFailure(codec, cancelled), last);
+      out.send(Frames.FAILURE, p.id(), 0, encodeFailure(codec, cancelled));
       return;
     }
     byte type;
@@ -319,7 +346,7 @@ public final class WorkerMain {
     } finally {
       CURRENT.end();
     }
-    out.send(type, p.id(), System.nanoTime() - t0, payload, last);
+    out.send(type, p.id(), System.nanoTime() - t0, payload);
   }
 
   @SuppressWarnings("unchecked")
@@ -359,71 +386,27 @@ public final class WorkerMain {
   }
 
   /**
-   * The stream to the server, shared by the task thread, which writes outcomes, and the flusher,
-   * which sends what the task thread left buffered.
+   * The stream to the server. Each outcome is published at once: that costs no system call while
+   * the server reads, and one ring, whatever the number of outcomes, while it sleeps.
    */
   private static final class Output {
     final DataOutputStream stream;
-    private long dirtySince; // guarded by this; 0 when nothing is buffered
-    private volatile Thread flusher;
 
     Output(DataOutputStream stream) {
       this.stream = stream;
     }
 
-    /** Writes an outcome; flushes when no task waits ({@code last}), else leaves it to batch. */
-    void send(byte type, long id, long runNanos, byte[] payload, boolean last) {
-      boolean wake;
+    synchronized void send(byte type, long id, long runNanos, byte[] payload) {
       try {
-        synchronized (this) {
-          Frames.writeOutcome(stream, type, id, runNanos, payload);
-          if (last) {
-            stream.flush();
-            dirtySince = 0;
-            return;
-          }
-          wake = dirtySince == 0;
-          if (wake) {
-            dirtySince = System.nanoTime();
-          }
-        }
+        Frames.writeOutcome(stream, type, id, runNanos, payload);
+        stream.flush();
       } catch (IOException e) {
         Runtime.getRuntime().halt(0); // the server is gone
-        return;
-      }
-      Thread f = flusher;
-      if (wake && f != null) {
-        LockSupport.unpark(f);
       }
     }
 
     synchronized void flush() throws IOException {
       stream.flush();
-      dirtySince = 0;
-    }
-
-    /** Flushes outcomes left buffered for {@link #FLUSH_AFTER_NANOS}; parks while none are. */
-    void flushLoop() {
-      flusher = Thread.currentThread();
-      while (true) {
-        long wait;
-        synchronized (this) {
-          wait = dirtySince == 0 ? -1 : dirtySince + FLUSH_AFTER_NANOS - System.nanoTime();
-          if (dirtySince != 0 && wait <= 0) {
-            try {
-              flush();
-            } catch (IOException e) {
-              Runtime.getRuntime().halt(0);
-            }
-            continue;
-          }
-        }
-        if (wait < 0) {
-          LockSupport.park(this);
-        } else {
-          LockSupport.parkNanos(this, wait);
-        }
-      }
     }
   }
 

@@ -82,4 +82,27 @@ public interface WorkItem {
 
   /** How many times this item has been started, this attempt included. */
   int attempt();
+
+  /**
+   * Lets a thread that waits for this item's result ({@code get} or {@code join} on its job) help
+   * produce it before it sleeps: a backend whose results arrive on a channel uses it so that the
+   * waiting thread reads its own result, instead of sleeping until another thread reads it and
+   * wakes it. The latest helper given counts. Does nothing by default.
+   *
+   * @param helper run by waiting threads; see {@link WaitHelper#help}
+   */
+  default void awaitedWith(WaitHelper helper) {}
+
+  /** What a thread waiting for a job may run first; see {@link WorkItem#awaitedWith}. */
+  @FunctionalInterface
+  interface WaitHelper {
+    /**
+     * Works towards the job's end for a short while (microseconds) and returns, whether or not
+     * {@code done} holds by then; the caller then sleeps until the job ends. Must not block: it
+     * returns at once when it cannot help now.
+     *
+     * @param done whether the job has ended
+     */
+    void help(java.util.function.BooleanSupplier done);
+  }
 }
