@@ -23,6 +23,9 @@ final class Frames {
   static final byte CANCEL = 6; // server -> worker: interrupt job id, or skip it if queued
   static final byte DEFINE = 7; // server -> worker: id = slot; payload = encoded function
   static final byte SKIP = 8; // server -> worker: skip job id if it has not started
+  // server -> worker: a TASK sent while the server held no other job; the worker stays awake for
+  // the next one, as a caller that waits for each result submits one right after
+  static final byte TASK_ALONE = 9;
   static final int HEADER = 1 + 8;
 
   /**
@@ -45,20 +48,21 @@ final class Frames {
   }
 
   /** Writes a TASK frame for job {@code id} whose function is in {@code slot}. */
-  static void writeTask(DataOutputStream out, long id, int slot, byte[] argument)
+  static void writeTask(DataOutputStream out, long id, boolean alone, int slot, byte[] argument)
       throws IOException {
     out.writeInt(HEADER + 4 + argument.length);
-    out.writeByte(TASK);
+    out.writeByte(alone ? TASK_ALONE : TASK);
     out.writeLong(id);
     out.writeInt(slot);
     out.write(argument);
   }
 
   /** Writes a TASK frame for job {@code id} that carries its function. */
-  static void writeInlineTask(DataOutputStream out, long id, byte[] function, byte[] argument)
+  static void writeInlineTask(
+      DataOutputStream out, long id, boolean alone, byte[] function, byte[] argument)
       throws IOException {
     out.writeInt(HEADER + 8 + function.length + argument.length);
-    out.writeByte(TASK);
+    out.writeByte(alone ? TASK_ALONE : TASK);
     out.writeLong(id);
     out.writeInt(INLINE);
     out.writeInt(function.length);
@@ -89,7 +93,7 @@ final class Frames {
           "bad frame length: " + length + " (expected: " + HEADER + " to " + maxLength + ")");
     }
     byte type = in.readByte();
-    if (type < HELLO || type > SKIP) {
+    if (type < HELLO || type > TASK_ALONE) {
       throw new IOException("bad frame type: " + type);
     }
     long id = in.readLong();

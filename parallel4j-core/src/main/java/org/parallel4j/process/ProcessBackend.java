@@ -78,12 +78,12 @@ public final class ProcessBackend implements Backend {
   private static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final long WAKE_MILLIS = 50;
   private static final long CANCEL_GRACE_MILLIS = 1000;
-  // how long a waiting thread waits for the reader thread to hand it the channel
-  private static final long HANDOVER_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  // how long a waiting thread tries for the channel while the reader thread reads it
+  private static final long HANDOVER_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
   private static final int IDLE = 0;
   private static final int UNREAD = 1;
-  private static final int HANDED_OVER = 2;
-  private static final java.util.function.BooleanSupplier NEVER = () -> false;
+  private static final long READER_SPIN_NANOS =
+      TimeUnit.MICROSECONDS.toNanos(Long.getLong("parallel4j.readerSpinMicros", 0));
 
   private final String serverName;
   private final int maxFrame;
@@ -389,13 +389,17 @@ public final class ProcessBackend implements Backend {
   /**
    * A worker's JVM options: SerialGC, as a worker's heap is its own; no perf data file; an {@code
    * OutOfMemoryError} ends the worker, whose heap may be left in any state, so that its job is
-   * retried on a fresh one; then the user's options.
+   * retried on a fresh one; core reflection through native accessors (JEP 416's switch), because
+   * the JDK maps the rings with a reflective constructor call, and spinning up method-handle
+   * reflection for it cost a fresh worker 45-60 ms here (a map of 10,000 records through a worker
+   * measured the same either way); then the user's options, which may say otherwise.
    */
   private List<String> jvmArgs() {
     List<String> args = new ArrayList<>();
     args.add("-XX:+UseSerialGC");
     args.add("-XX:-UsePerfData");
     args.add("-XX:+ExitOnOutOfMemoryError");
+    args.add("-Djdk.reflect.useNativeAccessorOnly=true");
     args.addAll(options.jvmArgs());
     return args;
   }
@@ -416,16 +420,18 @@ public final class ProcessBackend implements Backend {
         || line.startsWith("# An error report file");
   }
 
-  /** An unguessable name for a worker's ring file, which is created, never opened, by us. */
+  /**
+   * A fresh name for a worker's ring file. The file is created exclusively with mode 0600, so a
+   * name another user chose first fails the start instead of exposing it; the random part keeps
+   * names from meeting by accident.
+   */
   private static String ringName(String worker) {
-    byte[] random = new byte[12];
-    new java.security.SecureRandom().nextBytes(random);
     return "parallel4j-"
         + ProcessHandle.current().pid()
         + "-"
         + worker
         + "-"
-        + java.util.HexFormat.of().formatHex(random);
+        + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
   }
 
   private ProcessBuilder workerCommand(
@@ -461,7 +467,6 @@ public final class ProcessBackend implements Backend {
     // held by the thread that reads outcomes: the reader thread, or one waiting for a result
     final java.util.concurrent.Semaphore role = new java.util.concurrent.Semaphore(1);
     final WorkItem.WaitHelper helper = this::help;
-    final AtomicInteger wanted = new AtomicInteger(); // helpers waiting for the reader's role
     volatile IOException broken; // a consumer found the channel broken: the reader ends it
     volatile boolean ended; // the socket ended: the worker is gone
     final java.util.concurrent.locks.ReentrantLock sending =
@@ -474,7 +479,7 @@ public final class ProcessBackend implements Backend {
     // the most jobs in flight: about QUEUED_WORK_NANOS of work, by the tasks' recent run times
     volatile int window = 1; // until the first result: a job that blocks holds one worker only
     volatile boolean idleWanted; // the dispatcher waits for the worker to go idle
-    double meanRunNanos = -1; // reader thread only
+    volatile double meanRunNanos = -1; // written by the role's holder
     // the dispatcher's: which function is in which of the worker's slots
     final java.util.IdentityHashMap<Shipment.Function, Integer> slotOf =
         new java.util.IdentityHashMap<>();
@@ -568,7 +573,7 @@ public final class ProcessBackend implements Backend {
 
     /** Runs the initializer as the worker's job 0 and waits for it, before any task is sent. */
     private void initialize() throws IOException {
-      Frames.writeInlineTask(out, 0, initializer, codec.encode(null));
+      Frames.writeInlineTask(out, 0, false, initializer, codec.encode(null));
       out.flush();
       Frames.Frame reply = Frames.read(in, maxFrame);
       if (reply.type() == Frames.RESULT && reply.id() == 0) {
@@ -679,7 +684,9 @@ public final class ProcessBackend implements Backend {
 
     /** On the reader, when it has no more results at hand: refills the window from the queue. */
     private void topUp() {
-      if (!dead.get() && !retiring && count.get() < window && !source.isEmpty()) {
+      // refilled once half the window is free, so that each write (and the ring that may wake
+      // the worker's reader) carries a batch, not one job per result
+      if (!dead.get() && !retiring && count.get() <= window / 2 && !source.isEmpty()) {
         WorkItem item = source.poll();
         if (item != null) {
           sendBatch(item);
@@ -725,6 +732,7 @@ public final class ProcessBackend implements Backend {
           return;
         }
       }
+      boolean alone = count.get() == 0 && source.isEmpty() && othersIdle();
       synchronized (this) {
         inFlight.add(item);
         count.incrementAndGet();
@@ -749,14 +757,24 @@ public final class ProcessBackend implements Backend {
           slotOf.put(function, slot);
           Frames.write(out, Frames.DEFINE, slot, function.bytes());
         }
-        Frames.writeTask(out, item.jobId(), slot, shipment.argument());
+        Frames.writeTask(out, item.jobId(), alone, slot, shipment.argument());
       } else {
-        Frames.writeInlineTask(out, item.jobId(), function.bytes(), shipment.argument());
+        Frames.writeInlineTask(out, item.jobId(), alone, function.bytes(), shipment.argument());
       }
       if (++sent == options.maxTasksPerWorker()) {
         retiring = true; // recycled: it finishes what it holds, and a fresh worker takes over
         maybeStartWorker();
       }
+    }
+
+    /** Whether no other worker holds a job: with nothing queued, the server holds no other. */
+    private boolean othersIdle() {
+      for (Worker w : live) {
+        if (w != this && w.count.get() != 0) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** Keeps about {@link #QUEUED_WORK_NANOS} of work in flight, by recent run times. */
@@ -805,23 +823,13 @@ public final class ProcessBackend implements Backend {
           return new java.io.EOFException();
         }
         while (role.tryAcquire()) {
-          boolean handedOver;
           try {
-            handedOver = consume(null) == HANDED_OVER;
+            consume(null);
           } finally {
             role.release();
           }
-          if (!handedOver) {
-            if (fromWorker.pending()) {
-              continue; // came as this thread let go: its ring may have found the role held
-            }
-            break;
-          }
-          // the channel was left awake for a helper: sleep once it holds the role; take the role
-          // back if it gave up waiting
-          long since = System.nanoTime();
-          while (role.availablePermits() > 0 && System.nanoTime() - since < HANDOVER_NANOS) {
-            Thread.onSpinWait();
+          if (!fromWorker.pending()) {
+            break; // else it came as this thread let go: its ring may have found the role held
           }
         }
       }
@@ -844,19 +852,12 @@ public final class ProcessBackend implements Backend {
       if (ended || broken != null || dead.get()) {
         return;
       }
-      if (!role.tryAcquire()) { // the reader thread hands over when it has nothing to read
-        wanted.incrementAndGet();
-        try {
-          long since = System.nanoTime();
-          while (!role.tryAcquire()) {
-            if (done.getAsBoolean() || System.nanoTime() - since > HANDOVER_NANOS) {
-              return; // the caller sleeps until the job ends
-            }
-            Thread.yield(); // the reader thread may need this core to hand over
-          }
-        } finally {
-          wanted.decrementAndGet();
+      long since = System.nanoTime();
+      while (!role.tryAcquire()) { // the reader thread lets go once it has read what was there
+        if (done.getAsBoolean() || System.nanoTime() - since > HANDOVER_NANOS) {
+          return; // the caller sleeps until the job ends
         }
+        Thread.onSpinWait();
       }
       boolean wake;
       try {
@@ -876,29 +877,19 @@ public final class ProcessBackend implements Backend {
 
     /**
      * Reads outcomes while they come; holds {@link #role}. Returns IDLE when none came for {@link
-     * Ring#SPIN_NANOS} (the worker rings from then on). With {@code done} (a helper), returns once
-     * it holds: UNREAD if outcomes wait that nobody reads. Without (the reader thread), returns
-     * HANDED_OVER, the channel left awake, when it has nothing to read and a helper wants the role.
+     * #spinNanos} (the worker rings from then on). With {@code done} (a helper), returns once it
+     * holds: UNREAD if outcomes wait that nobody reads.
      */
     private int consume(java.util.function.BooleanSupplier done) throws IOException {
       fromWorker.active();
-      java.util.function.BooleanSupplier giveWay = done == null ? () -> wanted.get() > 0 : NEVER;
       while (true) {
         if (broken != null) {
           throw broken;
         }
         if (!fromWorker.ready()) {
           topUp();
-          // the reader thread stays awake only while the worker owes results: awake with nothing
-          // to wait for, it would take a core from the threads that spin for a round trip
-          long spin = done == null && count.get() == 0 ? 0 : Ring.SPIN_NANOS;
-          if (!fromWorker.awaitReady(spin, giveWay)) {
-            if (giveWay.getAsBoolean()) {
-              return HANDED_OVER;
-            }
-            if (fromWorker.idle()) {
-              return IDLE;
-            }
+          if (!fromWorker.awaitReady(spinNanos(done != null)) && fromWorker.idle()) {
+            return IDLE;
           }
         }
         consumeOne();
@@ -906,6 +897,19 @@ public final class ProcessBackend implements Backend {
           return fromWorker.idle() ? IDLE : UNREAD;
         }
       }
+    }
+
+    /**
+     * How long a consumer stays awake for the next outcome. The reader thread does not: awake in a
+     * stream of jobs it takes a core from the threads that submit and run them, and an outcome that
+     * finds it asleep costs the worker one ring. A thread waiting for a result stays awake only
+     * when its job is the worker's only one and this worker's jobs are short, as in one submit and
+     * get after another; in a stream it reads what is there and sleeps.
+     */
+    private long spinNanos(boolean helping) {
+      return helping && count.get() <= 1 && meanRunNanos < Ring.SPIN_NANOS
+          ? Ring.SPIN_NANOS
+          : READER_SPIN_NANOS;
     }
 
     /** Reads one outcome and ends its job. */

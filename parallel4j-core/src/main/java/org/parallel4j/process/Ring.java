@@ -178,20 +178,13 @@ final class Ring {
      * with real work runs first.
      */
     boolean awaitReady(long nanos) {
-      return awaitReady(nanos, () -> false);
-    }
-
-    /** As {@link #awaitReady(long)}, giving up early, with false, once {@code stop} holds. */
-    boolean awaitReady(long nanos, BooleanSupplier stop) {
       long start = System.nanoTime();
       for (int i = 1; ; i++) {
         if (ready()) {
           return true;
         }
-        if ((i & 63) == 0) {
-          if (stop.getAsBoolean() || System.nanoTime() - start > nanos) {
-            return ready();
-          }
+        if ((i & 63) == 0 && System.nanoTime() - start > nanos) {
+          return ready();
         }
         Thread.onSpinWait();
       }

@@ -16,6 +16,8 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.parallel4j.Task;
@@ -54,9 +56,19 @@ public final class WorkerMain {
   public static void main(String[] args) throws Exception {
     Path socket = Path.of(args[0]);
     int maxFrame = Integer.parseInt(args[2]);
-    MappedByteBuffer rings = Ring.open(Path.of(args[3]));
+    // Mapping the rings (the JDK builds the buffer by reflection: its first method handles) and
+    // connecting (the JDK's Unix socket support seeds a SecureRandom) each take 45-100 ms in a
+    // fresh JVM: side by side, a worker is ready sooner.
+    FutureTask<MappedByteBuffer> mapping = new FutureTask<>(() -> Ring.open(Path.of(args[3])));
+    Thread.ofPlatform().name("parallel4j-map").start(mapping);
     Codec codec = new KryoCodec();
     SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+    MappedByteBuffer rings;
+    try {
+      rings = mapping.get();
+    } catch (ExecutionException e) {
+      throw new IOException("cannot map the rings of " + args[1], e.getCause());
+    }
     DataOutputStream greeting = new DataOutputStream(ChannelStreams.out(ch));
     Frames.write(greeting, Frames.HELLO, ProcessHandle.current().pid(), new byte[0]);
     greeting.flush();
@@ -90,7 +102,8 @@ public final class WorkerMain {
     private final int maxFrame;
     private final ReentrantLock reading = new ReentrantLock();
     private final ArrayDeque<Pending> tasks = new ArrayDeque<>(); // guarded by itself
-    private boolean running; // guarded by tasks
+    private volatile boolean running; // written under tasks
+    private volatile boolean alone; // the last task came alone (TASK_ALONE): written under tasks
     private boolean shutdown; // guarded by tasks
     private final Object[] functions = new Object[ProcessBackend.FUNCTION_SLOTS]; // by the reader
 
@@ -141,7 +154,7 @@ public final class WorkerMain {
     private int readUntilTask() {
       ring.active();
       while (true) {
-        if (!ring.ready() && !ring.awaitReady(Ring.SPIN_NANOS) && ring.idle()) {
+        if (!ring.ready() && !ring.awaitReady(spinNanos()) && ring.idle()) {
           return SLEEP;
         }
         Frames.Frame frame;
@@ -159,9 +172,10 @@ public final class WorkerMain {
         switch (frame.type()) {
           case Frames.DEFINE ->
               functions[(int) frame.id()] = decodeFunction(codec, frame.payload());
-          case Frames.TASK -> {
+          case Frames.TASK, Frames.TASK_ALONE -> {
             Pending p = pending(frame, functions, codec);
             synchronized (tasks) {
+              alone = frame.type() == Frames.TASK_ALONE;
               tasks.add(p);
               if (!running) {
                 running = true;
@@ -185,6 +199,17 @@ public final class WorkerMain {
           }
         }
       }
+    }
+
+    /**
+     * How long to stay awake for the next frame: {@link Ring#SPIN_NANOS} while no task runs and the
+     * last one came alone (the server held no other job), as when a caller submits one task after
+     * another and waits for each; none while a task runs (a task that came now would wait anyway)
+     * or after tasks of a stream (the server rings when it has more, and a spin would take a core
+     * from the threads that submit them).
+     */
+    private long spinNanos() {
+      return !running && alone ? Ring.SPIN_NANOS : 0;
     }
 
     /** Runs queued tasks in order until none is left. */
@@ -280,7 +305,7 @@ public final class WorkerMain {
     boolean ok =
         switch (frame.type()) {
           case Frames.DEFINE -> frame.id() >= 0 && frame.id() < ProcessBackend.FUNCTION_SLOTS;
-          case Frames.TASK -> {
+          case Frames.TASK, Frames.TASK_ALONE -> {
             if (p.length < 4) {
               yield false;
             }
