@@ -37,10 +37,19 @@ import org.parallel4j.spi.WorkSource;
  *
  * <h2>Implementation</h2>
  *
- * <b>Workers.</b> Each worker is a JVM started with this JVM's class path and {@link WorkerMain},
- * connected by a Unix domain socket of its own in a private temporary directory; its standard
- * output and error are forwarded line by line with a {@code [worker-3 pid 1234]} prefix, and its
- * last error lines are kept for crash reports.
+ * <b>Workers.</b> Each worker is a JVM started with this JVM's class path and {@link WorkerMain};
+ * its standard output and error are forwarded line by line with a {@code [worker-3 pid 1234]}
+ * prefix, and its last error lines are kept for crash reports.
+ *
+ * <p><b>Channel.</b> Frames travel through two {@link Ring}s in a file of {@code /dev/shm} (mode
+ * 0600, unlinked once the worker is connected); a Unix domain socket in a private temporary
+ * directory carries the greeting, then only one-byte wake-ups ({@link Doorbell}), and its end tells
+ * each side that the other is gone. A reader with nothing to read sleeps on the socket and is rung
+ * by the next write; a reader that expects a frame within microseconds spins instead: the worker
+ * after a task sent while the server held no other job ({@link Frames#TASK_ALONE}), and a thread
+ * waiting in {@code get} for its worker's only job, which reads the result itself ({@link
+ * WorkItem#awaitedWith}). So one submit-and-get after another costs no system call, and a stream
+ * of jobs costs a ring per batch, not per job.
  *
  * <p><b>Encoding.</b> A job is encoded at submit, on the submitting thread (so a job that cannot be
  * shipped is refused there), with {@link KryoCodec}: its function apart from its argument, so that
@@ -50,15 +59,15 @@ import org.parallel4j.spi.WorkSource;
  * <p><b>Dispatch.</b> Each worker may hold a window of jobs in flight: about a millisecond of work
  * by its tasks' recent run times, 1 to {@value #MAX_WINDOW} jobs, 1 until the first result. A job
  * submitted while a worker is idle and nothing is queued is written by the submitting thread
- * ({@link #offer}); a busy worker is refilled by its reader thread as results arrive, every job at
- * hand in one write; a dispatcher thread per worker feeds it when it is idle and work is queued
+ * ({@link #offer}); a busy worker is refilled by the thread that reads its results once half its
+ * window is free, every job at hand in one write; a dispatcher thread per worker feeds it when it is idle and work is queued
  * ({@link #workAvailable} wakes it). So a faster worker takes more, and a stream of jobs wakes no
  * thread to dispatch them. The worker runs its jobs in order, so the head of its in-flight queue is
  * the one running: its deadline is watched from when it becomes the head.
  *
- * <p><b>Start-up.</b> Workers run with SerialGC, no perf data and {@code
- * -XX:+ExitOnOutOfMemoryError}, and start from a class-data cache that one worker of the first pool
- * records as it exits ({@link WorkerCache}).
+ * <p><b>Start-up.</b> Workers run with SerialGC, no perf data, {@code -XX:+ExitOnOutOfMemoryError}
+ * and native reflection accessors, and start from a class-data cache that one worker of the first
+ * pool records as it exits ({@link WorkerCache}).
  *
  * <p><b>Failure.</b> A worker whose channel closes (it exited, was killed, crashed, or sent a bad
  * frame) is noticed by its reader at once; its in-flight jobs go back to the queue for another
