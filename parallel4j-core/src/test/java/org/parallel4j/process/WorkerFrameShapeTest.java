@@ -23,6 +23,11 @@ class WorkerFrameShapeTest {
     assertThatCode(() -> WorkerMain.checkShape(task(ProcessBackend.FUNCTION_SLOTS - 1)))
         .doesNotThrowAnyException();
     assertThatCode(() -> WorkerMain.checkShape(task(Frames.INLINE, 3))).doesNotThrowAnyException();
+    assertThatCode(
+            () ->
+                WorkerMain.checkShape(
+                    new Frames.Frame(Frames.TASK_ALONE, 7, ByteBuffer.allocate(5).array())))
+        .doesNotThrowAnyException();
     assertThatCode(() -> WorkerMain.checkShape(new Frames.Frame(Frames.DEFINE, 0, new byte[] {1})))
         .doesNotThrowAnyException();
   }
@@ -36,6 +41,8 @@ class WorkerFrameShapeTest {
           task(Frames.INLINE, 1000),
           task(Frames.INLINE, -1),
           new Frames.Frame(Frames.TASK, 1, new byte[2]),
+          new Frames.Frame(Frames.TASK_ALONE, 1, new byte[2]),
+          new Frames.Frame(Frames.TASK_ALONE, 1, ByteBuffer.allocate(4).putInt(-2).array()),
           new Frames.Frame(Frames.DEFINE, ProcessBackend.FUNCTION_SLOTS, new byte[0]),
           new Frames.Frame(Frames.DEFINE, -1, new byte[0])
         }) {
