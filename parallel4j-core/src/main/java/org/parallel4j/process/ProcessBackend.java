@@ -48,8 +48,8 @@ import org.parallel4j.spi.WorkSource;
  * by the next write; a reader that expects a frame within microseconds spins instead: the worker
  * after a task sent while the server held no other job ({@link Frames#TASK_ALONE}), and a thread
  * waiting in {@code get} for its worker's only job, which reads the result itself ({@link
- * WorkItem#awaitedWith}). So one submit-and-get after another costs no system call, and a stream
- * of jobs costs a ring per batch, not per job.
+ * WorkItem#awaitedWith}). So one submit-and-get after another costs no system call, and a stream of
+ * jobs costs a ring per batch, not per job.
  *
  * <p><b>Encoding.</b> A job is encoded at submit, on the submitting thread (so a job that cannot be
  * shipped is refused there), with {@link KryoCodec}: its function apart from its argument, so that
@@ -60,10 +60,10 @@ import org.parallel4j.spi.WorkSource;
  * by its tasks' recent run times, 1 to {@value #MAX_WINDOW} jobs, 1 until the first result. A job
  * submitted while a worker is idle and nothing is queued is written by the submitting thread
  * ({@link #offer}); a busy worker is refilled by the thread that reads its results once half its
- * window is free, every job at hand in one write; a dispatcher thread per worker feeds it when it is idle and work is queued
- * ({@link #workAvailable} wakes it). So a faster worker takes more, and a stream of jobs wakes no
- * thread to dispatch them. The worker runs its jobs in order, so the head of its in-flight queue is
- * the one running: its deadline is watched from when it becomes the head.
+ * window is free, every job at hand in one write; a dispatcher thread per worker feeds it when it
+ * is idle and work is queued ({@link #workAvailable} wakes it). So a faster worker takes more, and
+ * a stream of jobs wakes no thread to dispatch them. The worker runs its jobs in order, so the head
+ * of its in-flight queue is the one running: its deadline is watched from when it becomes the head.
  *
  * <p><b>Start-up.</b> Workers run with SerialGC, no perf data, {@code -XX:+ExitOnOutOfMemoryError}
  * and native reflection accessors, and start from a class-data cache that one worker of the first
@@ -91,8 +91,6 @@ public final class ProcessBackend implements Backend {
   private static final long HANDOVER_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
   private static final int IDLE = 0;
   private static final int UNREAD = 1;
-  private static final long READER_SPIN_NANOS =
-      TimeUnit.MICROSECONDS.toNanos(Long.getLong("parallel4j.readerSpinMicros", 0));
 
   private final String serverName;
   private final int maxFrame;
@@ -916,9 +914,7 @@ public final class ProcessBackend implements Backend {
      * get after another; in a stream it reads what is there and sleeps.
      */
     private long spinNanos(boolean helping) {
-      return helping && count.get() <= 1 && meanRunNanos < Ring.SPIN_NANOS
-          ? Ring.SPIN_NANOS
-          : READER_SPIN_NANOS;
+      return helping && count.get() <= 1 && meanRunNanos < Ring.SPIN_NANOS ? Ring.SPIN_NANOS : 0;
     }
 
     /** Reads one outcome and ends its job. */
