@@ -319,11 +319,13 @@ public final class ProcessBackend implements Backend {
     String name = "worker-" + serial.incrementAndGet();
     Path socket = dir.resolve(name + ".sock");
     Path ringFile = ringDir.resolve(ringName(name));
+    boolean ringCreated = false; // a file of that name that someone else made is left alone
     try (ServerSocketChannel listener =
             ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
         Selector selector = Selector.open()) {
       listener.bind(UnixDomainSocketAddress.of(socket));
       java.nio.MappedByteBuffer rings = Ring.create(ringFile);
+      ringCreated = true;
       Path recordTo = null;
       List<String> cacheArgs = List.of();
       if (cache != null && cache.exists()) {
@@ -386,7 +388,9 @@ public final class ProcessBackend implements Backend {
     } finally {
       try {
         Files.deleteIfExists(socket);
-        Files.deleteIfExists(ringFile); // both sides have it mapped, or the worker never came
+        if (ringCreated) {
+          Files.deleteIfExists(ringFile); // both sides have it mapped, or the worker never came
+        }
       } catch (IOException e) {
         // left behind: the socket in our private directory, the ring file readable by us alone
       }

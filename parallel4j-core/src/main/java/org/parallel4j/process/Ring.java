@@ -83,21 +83,23 @@ final class Ring {
 
   /**
    * Creates a file for the two rings of one worker, readable and writable by this user only, and
-   * maps it. The file's name should be unguessable: it is created, never opened, here.
+   * maps it. The file is created exclusively: if one of that name exists, whoever made it, the call
+   * fails and leaves it alone.
    */
   static MappedByteBuffer create(Path file) throws IOException {
-    try (FileChannel ch =
+    FileChannel ch =
         FileChannel.open(
             file,
             Set.of(
                 StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try (ch) {
       MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_WRITE, 0, 2L * SPAN);
       INT.setVolatile(b, STATE, IDLE);
       INT.setVolatile(b, SPAN + STATE, IDLE);
       return b;
-    } catch (IOException e) {
-      Files.deleteIfExists(file);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file); // ours: created above
       throw e;
     }
   }

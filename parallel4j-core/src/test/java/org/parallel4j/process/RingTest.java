@@ -63,6 +63,7 @@ class RingTest {
     assertThat(Files.size(path)).isEqualTo(2L * Ring.SPAN);
     assertThatThrownBy(() -> Ring.create(path))
         .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+    assertThat(path).as("another's file is left alone").exists();
     Files.write(dir.resolve("short"), new byte[10]);
     assertThatThrownBy(() -> Ring.open(dir.resolve("short")))
         .isInstanceOf(IOException.class)
