@@ -186,7 +186,7 @@ class RingTest {
   void aSleeperLearnsThatItsPeerIsGone() throws Exception {
     Doorbell bell = new Doorbell(consumerEnd);
     ConcurrentLinkedQueue<Boolean> woke = new ConcurrentLinkedQueue<>();
-    Thread sleeper =
+    Thread waiting =
         Thread.ofPlatform()
             .start(
                 () -> {
@@ -200,7 +200,7 @@ class RingTest {
     new Doorbell(producerEnd).ring();
     org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> !woke.isEmpty());
     producerEnd.close(); // after the first wake: else one sleep may take in both
-    sleeper.join(10_000);
+    waiting.join(10_000);
     assertThat(woke).containsExactly(true, false);
   }
 
