@@ -156,6 +156,77 @@ class WorkerProcessTest {
     }
   }
 
+  /**
+   * A worker's standard streams carry its wake-ups: a task that reads standard input, writes bytes
+   * that look like a wake-up, and closes System.out disturbs neither its worker nor its output.
+   */
+  @Test
+  void whatATaskDoesWithItsStandardStreamsLeavesItsWorkerServing() throws Exception {
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream original = System.out;
+    long pid;
+    System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (JobServer server = JobServer.processes(1)) {
+      pid = server.submit(() -> ProcessHandle.current().pid()).get(60, SECONDS);
+      assertThat(server.submit(() -> System.in.read()).get(60, SECONDS))
+          .as("standard input, which carries the server's wake-ups, reads as empty")
+          .isEqualTo(-1);
+      server
+          .submit(
+              () -> {
+                byte[] bells = new byte[4096];
+                Arrays.fill(bells, (byte) 0xFF);
+                System.out.write(bells);
+                System.out.println();
+                System.out.println("after the bytes");
+                System.out.close();
+                return 0;
+              })
+          .get(60, SECONDS);
+      List<Long> pids =
+          server.map(
+              x -> ProcessHandle.current().pid(), IntStream.range(0, 2000).boxed().toList(), 1);
+      assertThat(pids)
+          .as("2,000 jobs, each woken and answered, on the same worker")
+          .containsOnly(pid);
+    } finally {
+      System.setOut(original);
+    }
+    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(out)
+        .contains("[worker-1 pid " + pid + "] " + "\uFFFD".repeat(4096) + "\n")
+        .contains("[worker-1 pid " + pid + "] after the bytes\n");
+  }
+
+  /**
+   * A worker's end is noticed by its process exit too, when a process it started holds its standard
+   * output open.
+   */
+  @Test
+  void aWorkerWhoseOutputOutlivesItIsStillNoticedGone() throws Exception {
+    try (JobServer server = JobServer.builder().processes(1).maxAttempts(1).build()) {
+      long child =
+          server
+              .submit(() -> new ProcessBuilder("sleep", "60").inheritIO().start().pid())
+              .get(60, SECONDS);
+      try {
+        Job<Object> crash =
+            server.submit(
+                () -> {
+                  Runtime.getRuntime().halt(7);
+                  return null;
+                });
+        assertThatThrownBy(() -> crash.get(30, SECONDS))
+            .cause()
+            .isInstanceOf(WorkerCrashedException.class)
+            .hasMessageContaining("exit code 7");
+        assertThat(server.submit(x -> x + 1, 1).get(60, SECONDS)).isEqualTo(2);
+      } finally {
+        ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+  }
+
   @Test
   void aWorkerKilledFromOutsideIsReplacedAndItsJobRetried() throws Exception {
     Path started = tmp.resolve("started");

@@ -6,13 +6,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,14 +38,15 @@ import org.parallel4j.spi.WorkSource;
  * prefix, and its last error lines are kept for crash reports.
  *
  * <p><b>Channel.</b> Frames travel through two {@link Ring}s in a file of {@code /dev/shm} (mode
- * 0600, unlinked once the worker is connected); a Unix domain socket in a private temporary
- * directory carries the greeting, then only one-byte wake-ups ({@link Doorbell}), and its end tells
- * each side that the other is gone. A reader with nothing to read sleeps on the socket and is rung
- * by the next write; a reader that expects a frame within microseconds spins instead: the worker
- * after a task sent while the server held no other job ({@link Frames#TASK_ALONE}), and a thread
- * waiting in {@code get} for its worker's only job, which reads the result itself ({@link
- * WorkItem#awaitedWith}). So one submit-and-get after another costs no system call, and a stream of
- * jobs costs a ring per batch, not per job.
+ * 0600, unlinked once the worker has greeted); the worker's standard streams carry the one-byte
+ * wake-ups ({@link Doorbell}): the server's on the worker's standard input, the worker's on its
+ * standard output among what its tasks print ({@link Stdout}), and their ends tell each side that
+ * the other is gone. No socket is opened, so no other process can reach a worker. A reader with
+ * nothing to read sleeps and is rung by the next write; a reader that expects a frame within
+ * microseconds spins instead: the worker after a task sent while the server held no other job
+ * ({@link Frames#TASK_ALONE}), and a thread waiting in {@code get} for its worker's only job, which
+ * reads the result itself ({@link WorkItem#awaitedWith}). So one submit-and-get after another costs
+ * no system call, and a stream of jobs costs a ring per batch, not per job.
  *
  * <p><b>Encoding.</b> A job is encoded at submit, on the submitting thread (so a job that cannot be
  * shipped is refused there), with {@link KryoCodec}: its function apart from its argument, so that
@@ -105,7 +102,7 @@ public final class ProcessBackend implements Backend {
   private final AtomicInteger serial = new AtomicInteger();
   private final AtomicInteger starting = new AtomicInteger();
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
-  private final Path dir;
+  private final Path dir; // a private temporary directory for ring files, or null: /dev/shm
   private final Path ringDir; // /dev/shm where there is one: memory, not a disk
   private final java.util.concurrent.ScheduledExecutorService timer;
   private volatile int target;
@@ -137,13 +134,18 @@ public final class ProcessBackend implements Backend {
     this.timer =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name(serverName + "-deadlines").daemon(true).unstarted(r));
-    try {
-      this.dir = Files.createTempDirectory("parallel4j-");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a directory for worker sockets", e);
-    }
     Path shm = Path.of("/dev/shm");
-    this.ringDir = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : dir;
+    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+      this.dir = null;
+      this.ringDir = shm;
+    } else {
+      try {
+        this.dir = Files.createTempDirectory("parallel4j-");
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create a directory for worker rings", e);
+      }
+      this.ringDir = dir;
+    }
   }
 
   @Override
@@ -274,7 +276,9 @@ public final class ProcessBackend implements Backend {
       if (r != null) {
         timer.shutdownNow();
         try {
-          Files.deleteIfExists(dir);
+          if (dir != null) {
+            Files.deleteIfExists(dir);
+          }
         } catch (IOException e) {
           // a temporary directory left behind is harmless
         }
@@ -317,16 +321,12 @@ public final class ProcessBackend implements Backend {
       return;
     }
     String name = "worker-" + serial.incrementAndGet();
-    Path socket = dir.resolve(name + ".sock");
     Path ringFile = ringDir.resolve(ringName(name));
     boolean ringCreated = false; // a file of that name that someone else made is left alone
-    try (ServerSocketChannel listener =
-            ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
-        Selector selector = Selector.open()) {
-      listener.bind(UnixDomainSocketAddress.of(socket));
+    Path recordTo = null;
+    try {
       java.nio.MappedByteBuffer rings = Ring.create(ringFile);
       ringCreated = true;
-      Path recordTo = null;
       List<String> cacheArgs = List.of();
       if (cache != null && cache.exists()) {
         cacheArgs = cache.useArgs();
@@ -334,65 +334,41 @@ public final class ProcessBackend implements Backend {
         recordTo = cache.temp(serial.get());
         cacheArgs = cache.recordArgs(recordTo);
       }
-      Process process;
-      try {
-        process = workerCommand(socket, ringFile, name, cacheArgs).start();
-      } catch (IOException e) {
-        if (recordTo != null) {
-          recording.set(false);
-        }
-        throw e;
-      }
-      listener.configureBlocking(false);
-      listener.register(selector, SelectionKey.OP_ACCEPT);
-      long deadline = System.nanoTime() + CONNECT_TIMEOUT_NANOS;
-      SocketChannel ch = null;
-      while (ch == null) {
-        if (stopping) { // the server is closing: this worker is not needed
-          process.destroyForcibly();
-          try {
-            process.waitFor(); // gone before termination is reported
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          return;
-        }
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          process.destroyForcibly();
-          String err =
-              new String(process.getErrorStream().readNBytes(4096), StandardCharsets.UTF_8);
-          throw new IOException(
-              name + " did not connect (alive=" + process.isAlive() + "): " + err.strip());
-        }
-        selector.select(100);
-        ch = listener.accept();
-      }
-      ch.configureBlocking(true);
+      Process process = workerCommand(ringFile, name, cacheArgs).start();
       Worker w;
       try {
-        w = new Worker(name, process, ch, rings, recordTo);
-      } catch (IOException | RuntimeException e) {
+        w = new Worker(name, process, rings, recordTo);
+        if (!w.awaitGreeting(System.nanoTime() + CONNECT_TIMEOUT_NANOS)) {
+          process.destroyForcibly(); // the server is closing: this worker is not needed
+          process.waitFor(); // gone before termination is reported
+          return;
+        }
+      } catch (IOException | RuntimeException | InterruptedException e) {
         process.destroyForcibly();
-        ch.close();
         throw e;
       }
+      recordTo = null; // the worker records as it exits, and died() installs it
       live.add(w);
       w.start();
       // shutdown, or a shrink, may have looked at the workers before this one was added
       if (stopping || serving() > target) {
         w.retire();
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       lastStartFailure = e;
       System.err.println("[" + serverName + "] cannot start " + name + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
+      if (recordTo != null) {
+        recording.set(false); // this worker will record nothing: the next one may
+      }
       try {
-        Files.deleteIfExists(socket);
         if (ringCreated) {
           Files.deleteIfExists(ringFile); // both sides have it mapped, or the worker never came
         }
       } catch (IOException e) {
-        // left behind: the socket in our private directory, the ring file readable by us alone
+        // left behind: the ring file, readable by us alone
       }
     }
   }
@@ -445,8 +421,7 @@ public final class ProcessBackend implements Backend {
         + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
   }
 
-  private ProcessBuilder workerCommand(
-      Path socket, Path ringFile, String name, List<String> cacheArgs) {
+  private ProcessBuilder workerCommand(Path ringFile, String name, List<String> cacheArgs) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(cacheArgs);
@@ -454,10 +429,10 @@ public final class ProcessBackend implements Backend {
     command.add("-cp");
     command.add(classPath());
     command.add(WorkerMain.class.getName());
-    command.add(socket.toString());
     command.add(name);
     command.add(Integer.toString(maxFrame));
     command.add(ringFile.toString());
+    command.add(Long.toString(ProcessHandle.current().pid()));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(options.environment());
     if (options.directory() != null) {
@@ -471,7 +446,7 @@ public final class ProcessBackend implements Backend {
     final String name;
     final Process process;
     final long pid;
-    final Doorbell bell; // the socket: wake-ups both ways, and the end of the worker
+    final OutputStream toStdin; // the worker's standard input: rings, guarded by sending
     final Ring.In fromWorker; // read by whoever holds the role
     final DataInputStream in; // over fromWorker
     final DataOutputStream out; // guarded by sending
@@ -479,7 +454,12 @@ public final class ProcessBackend implements Backend {
     final java.util.concurrent.Semaphore role = new java.util.concurrent.Semaphore(1);
     final WorkItem.WaitHelper helper = this::help;
     volatile IOException broken; // a consumer found the channel broken: the reader ends it
-    volatile boolean ended; // the socket ended: the worker is gone
+    volatile boolean ended; // its standard output ended, or it exited: the worker is gone
+    // the first ring (the greeting is in the ring) or the end of its standard output
+    final java.util.concurrent.CountDownLatch greeted = new java.util.concurrent.CountDownLatch(1);
+    volatile boolean serving; // greeted (and initialized): rings are served
+    final Thread watcher; // reports the worker's end; reads outcomes nobody else reads
+    volatile boolean signalled; // the watcher has something to look at
     final java.util.concurrent.locks.ReentrantLock sending =
         new java.util.concurrent.locks.ReentrantLock();
     final String label;
@@ -555,30 +535,86 @@ public final class ProcessBackend implements Backend {
           TimeUnit.NANOSECONDS);
     }
 
-    Worker(
-        String name,
-        Process process,
-        SocketChannel ch,
-        java.nio.MappedByteBuffer rings,
-        Path recordTo)
-        throws IOException {
+    Worker(String name, Process process, java.nio.MappedByteBuffer rings, Path recordTo) {
       this.name = name;
       this.recordTo = recordTo;
       this.process = process;
       this.pid = process.pid();
       this.label = name + " pid " + pid;
-      // unbuffered: what follows the greeting on the socket are wake-ups, read elsewhere
-      Frames.Frame hello = Frames.read(new DataInputStream(ChannelStreams.in(ch)), maxFrame);
-      if (hello.type() != Frames.HELLO || hello.id() != pid) {
-        throw new IOException(name + " sent a bad greeting: type " + hello.type());
-      }
-      this.bell = new Doorbell(ch);
+      this.toStdin = process.getOutputStream();
       java.util.function.BooleanSupplier alive = () -> !ended && process.isAlive();
       this.fromWorker = Ring.of(rings, 1).new In(alive);
       this.in = new DataInputStream(fromWorker);
-      this.out = new DataOutputStream(Ring.of(rings, 0).new Out(bell, alive));
+      this.out = new DataOutputStream(Ring.of(rings, 0).new Out(this::ringWorker, alive));
+      this.watcher =
+          Thread.ofPlatform()
+              .daemon(true)
+              .name(serverName + "-" + name + "-watcher")
+              .unstarted(this::watch);
+      // output flows from the start: a worker that cannot start says why on standard error
+      String prefix = "[" + label + "] ";
+      stdoutPump = pumpStdout(prefix);
+      stderrPump = pumpStderr(prefix);
+      process
+          .onExit()
+          .thenRun( // its standard output may outlive it, held by a process it started
+              () -> {
+                ended = true;
+                greeted.countDown();
+                signal();
+              });
+    }
+
+    /** Rings the worker: a byte on its standard input. Holds {@link #sending}. */
+    private void ringWorker() throws IOException {
+      toStdin.write(1);
+      toStdin.flush();
+    }
+
+    /**
+     * Waits until the worker greets through the ring, then runs the initializer, if there is one.
+     * Returns false if the server began to stop first.
+     *
+     * @throws IOException if the worker exits, or has not greeted by {@code deadline}
+     */
+    boolean awaitGreeting(long deadline) throws IOException, InterruptedException {
+      while (!greeted.await(100, TimeUnit.MILLISECONDS)) {
+        if (stopping) {
+          return false;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException(
+              name
+                  + " did not start within "
+                  + TimeUnit.NANOSECONDS.toSeconds(CONNECT_TIMEOUT_NANOS)
+                  + " s"
+                  + lastWords());
+        }
+      }
+      if (stopping) {
+        return false;
+      }
+      if (!fromWorker.ready()) {
+        throw new IOException(name + " ended before it was ready" + lastWords());
+      }
+      Frames.Frame hello = Frames.read(in, maxFrame);
+      if (hello.type() != Frames.HELLO || hello.id() != pid) {
+        throw new IOException(name + " sent a bad greeting: type " + hello.type());
+      }
       if (initializer != null) {
         initialize();
+      }
+      return true;
+    }
+
+    /** What a worker that failed to start wrote on standard error, once it has exited. */
+    private String lastWords() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(5, TimeUnit.SECONDS);
+      stderrPump.join(TimeUnit.SECONDS.toMillis(2));
+      String exit = process.isAlive() ? "" : " (exit code " + process.exitValue() + ")";
+      synchronized (lastErrors) {
+        return exit + (lastErrors.isEmpty() ? "" : ": " + String.join("\n", lastErrors));
       }
     }
 
@@ -601,10 +637,9 @@ public final class ProcessBackend implements Backend {
     }
 
     void start() {
-      String prefix = "[" + name + " pid " + pid + "] ";
-      stdoutPump = pump(process.getInputStream(), System.out, prefix, false);
-      stderrPump = pump(process.getErrorStream(), System.err, prefix, true);
-      Thread.ofPlatform().daemon(true).name(serverName + "-" + name + "-reader").start(this::read);
+      serving = true;
+      watcher.start();
+      signal(); // a first look: rings that came before serving began were not served
       dispatcher =
           Thread.ofPlatform()
               .daemon(true)
@@ -612,34 +647,105 @@ public final class ProcessBackend implements Backend {
               .start(this::dispatch);
     }
 
-    private Thread pump(InputStream stream, PrintStream to, String prefix, boolean keep) {
+    /** Forwards the worker's standard error line by line, and keeps its last lines. */
+    private Thread pumpStderr(String prefix) {
       return Thread.ofPlatform()
           .daemon(true)
-          .name(serverName + "-" + name + (keep ? "-stderr" : "-stdout"))
+          .name(serverName + "-" + name + "-stderr")
           .start(
               () -> {
                 try (BufferedReader r =
-                    new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                    new BufferedReader(
+                        new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
                   for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    if (recordTo != null && WorkerCache.isRecordingChatter(line)) {
-                      continue;
-                    }
-                    to.println(prefix + line);
-                    // kept for crash reports: its error lines, and what the JVM itself says on
-                    // standard output when it dies of an OutOfMemoryError or a native crash
-                    if (keep || isJvmDeathNotice(line)) {
-                      synchronized (lastErrors) {
-                        if (lastErrors.size() == ERROR_LINES_KEPT) {
-                          lastErrors.removeFirst();
-                        }
-                        lastErrors.addLast(line);
-                      }
-                    }
+                    forward(line, System.err, prefix, true);
                   }
                 } catch (IOException e) {
                   // the process is gone
                 }
               });
+    }
+
+    /**
+     * Reads the worker's standard output: forwards what its tasks print line by line, and serves
+     * the ring when the worker rings ({@link Stdout}). The end of the stream is the end of the
+     * worker (or of its standard output, which it needs).
+     */
+    private Thread pumpStdout(String prefix) {
+      return Thread.ofPlatform()
+          .daemon(true)
+          .name(serverName + "-" + name + "-stdout")
+          .start(
+              () -> {
+                Stdout.Decoder decoder =
+                    new Stdout.Decoder(line -> forward(line, System.out, prefix, false));
+                byte[] chunk = new byte[8192];
+                try (InputStream stream = process.getInputStream()) {
+                  for (int n = stream.read(chunk); n >= 0; n = stream.read(chunk)) {
+                    if (decoder.feed(chunk, n) > 0) {
+                      rung();
+                    }
+                  }
+                } catch (IOException e) {
+                  // the process is gone
+                }
+                decoder.finish();
+                ended = true;
+                greeted.countDown();
+                signal();
+              });
+    }
+
+    private void forward(String line, PrintStream to, String prefix, boolean keep) {
+      if (recordTo != null && WorkerCache.isRecordingChatter(line)) {
+        return;
+      }
+      to.println(prefix + line);
+      // kept for crash reports: its error lines, and what the JVM itself says on standard output
+      // when it dies of an OutOfMemoryError or a native crash
+      if (keep || isJvmDeathNotice(line)) {
+        synchronized (lastErrors) {
+          if (lastErrors.size() == ERROR_LINES_KEPT) {
+            lastErrors.removeFirst();
+          }
+          lastErrors.addLast(line);
+        }
+      }
+    }
+
+    /**
+     * The worker rang: outcomes wait in the ring. Before it is served, the ring is its greeting.
+     */
+    private void rung() {
+      if (!serving) {
+        greeted.countDown();
+        return;
+      }
+      try {
+        serveRing();
+      } catch (IOException e) {
+        breakChannel(e);
+      }
+    }
+
+    /** Reads outcomes while they come, unless another thread reads them now. */
+    private void serveRing() throws IOException {
+      while (role.tryAcquire()) {
+        try {
+          consume(null);
+        } finally {
+          role.release();
+        }
+        if (!fromWorker.pending()) {
+          break; // else it came as this thread let go: its ring may have found the role held
+        }
+      }
+    }
+
+    /** Makes the watcher look at the worker. */
+    private void signal() {
+      signalled = true;
+      java.util.concurrent.locks.LockSupport.unpark(watcher);
     }
 
     /**
@@ -796,15 +902,15 @@ public final class ProcessBackend implements Backend {
     }
 
     /**
-     * The reader thread: sleeps until the worker rings (it published outcomes while nobody read),
-     * then reads outcomes while they come, unless a thread waiting for a result reads them ({@link
-     * #help}); when the socket ends, reads what the worker published before it went, then reports
-     * it dead.
+     * The watcher thread: waits to be signalled (the worker is gone, its channel broke, a thread
+     * that read outcomes left some unread); when the worker is gone, reads what it published before
+     * it went, then reports it dead. Outcomes that the worker rings for are read by the thread that
+     * reads its standard output, with no thread to wake.
      */
-    private void read() {
+    private void watch() {
       IOException cause;
       try {
-        cause = serve();
+        cause = watchUntilGone();
       } catch (IOException e) {
         cause = e;
       }
@@ -813,14 +919,16 @@ public final class ProcessBackend implements Backend {
     }
 
     /** Serves until the worker is gone or its channel broke; returns why. */
-    private IOException serve() throws IOException {
+    private IOException watchUntilGone() throws IOException {
       while (true) {
-        boolean open = bell.sleep();
+        while (!signalled) {
+          java.util.concurrent.locks.LockSupport.park(this);
+        }
+        signalled = false;
         if (broken != null) {
           return broken;
         }
-        if (!open) {
-          ended = true;
+        if (ended) {
           role.acquireUninterruptibly();
           try {
             while (fromWorker.ready()) {
@@ -833,16 +941,7 @@ public final class ProcessBackend implements Backend {
           }
           return new java.io.EOFException();
         }
-        while (role.tryAcquire()) {
-          try {
-            consume(null);
-          } finally {
-            role.release();
-          }
-          if (!fromWorker.pending()) {
-            break; // else it came as this thread let go: its ring may have found the role held
-          }
-        }
+        serveRing();
       }
     }
 
@@ -851,7 +950,7 @@ public final class ProcessBackend implements Backend {
       if (broken == null) {
         broken = e;
       }
-      bell.wakeUp();
+      signal();
     }
 
     /**
@@ -882,7 +981,7 @@ public final class ProcessBackend implements Backend {
         role.release();
       }
       if (wake || fromWorker.pending()) {
-        bell.wakeUp(); // outcomes wait that nobody reads: the reader thread takes them
+        signal(); // outcomes wait that nobody reads: the watcher takes them
       }
     }
 
@@ -1007,7 +1106,7 @@ public final class ProcessBackend implements Backend {
         return;
       }
       try {
-        bell.close();
+        toStdin.close(); // a worker still there (it broke the protocol) halts at the end
       } catch (IOException e) {
         // closing anyway
       }

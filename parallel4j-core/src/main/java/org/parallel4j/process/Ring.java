@@ -22,9 +22,9 @@ import java.util.function.BooleanSupplier;
  * One direction of the channel between a job server and a worker process: a single-producer,
  * single-consumer byte ring in memory both map (a file in {@code /dev/shm}). Frames cross it
  * without a system call while the consumer is awake; a consumer with nothing to read for a while
- * marks itself idle and sleeps in the kernel on the worker's Unix socket, and the producer that
- * next publishes rings it awake with one byte on that socket ({@link Doorbell}). So a busy channel
- * costs no system calls and an idle worker costs no CPU.
+ * marks itself idle and sleeps in the kernel, reading a pipe (the worker's standard input or
+ * output), and the producer that next publishes rings it awake with one byte on that pipe ({@link
+ * Doorbell}). So a busy channel costs no system calls and an idle worker costs no CPU.
  *
  * <p>Layout, per ring: the producer's tail, the consumer's head and the consumer's state, each on a
  * cache line of its own, then {@link #CAPACITY} bytes of data. Positions only grow; a position

@@ -3,14 +3,17 @@ package org.parallel4j.process;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.Serial;
 import java.io.StringWriter;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -24,19 +27,22 @@ import org.parallel4j.Task;
 import org.parallel4j.spi.Codec;
 
 /**
- * The main class of a worker process: connects to its job server, runs the tasks it is sent one
- * after another, and sends back each result or exception. Frames travel through two {@link Ring}s
- * in memory the server created; the Unix socket carries the greeting, then only wake-ups. When the
- * server goes away (the socket ends, even because the server was killed) the worker halts at once,
- * so it never outlives its server.
+ * The main class of a worker process: runs the tasks its job server sends, one after another, and
+ * sends back each result or exception. Frames travel through two {@link Ring}s in memory the server
+ * created; the worker's standard streams carry the rings that wake a sleeping side ({@link
+ * Stdout}): the server's come on standard input, and the worker's go out on standard output among
+ * what its tasks print. The worker needs no socket, and a fresh JVM's first socket is costly. When
+ * the server goes away (standard input ends, even because the server was killed) the worker halts
+ * at once, so it never outlives its server.
  *
  * <p>Two threads take turns reading frames and running tasks: the reader that receives a task while
- * none runs becomes the runner and leaves reading to the other thread (so a cancel is read while a
- * task runs, and a task starts on the thread that read it, without waking another); tasks run one
- * at a time in the order they came. A reader with nothing to read stays awake for {@link
- * Ring#SPIN_NANOS}, then sleeps until the server rings.
+ * none runs reads on while frames wait, then becomes the runner and leaves the ring to the other
+ * thread (so a cancel is read while a task runs, and a task starts on the thread that read it,
+ * without waking another); tasks run one at a time in the order they came. A reader with nothing to
+ * read may stay awake for {@link Ring#SPIN_NANOS}, then sleeps until the server rings ({@link
+ * Sleepers}).
  *
- * <p>Arguments: the socket path, the worker's name, the largest frame accepted, the ring file.
+ * <p>Arguments: the worker's name, the largest frame accepted, the ring file, the server's pid.
  */
 public final class WorkerMain {
   private static volatile DataOutputStream toServer;
@@ -54,49 +60,52 @@ public final class WorkerMain {
 
   /** Entry point of a worker process. */
   public static void main(String[] args) throws Exception {
-    Path socket = Path.of(args[0]);
-    int maxFrame = Integer.parseInt(args[2]);
-    // Mapping the rings (the JDK builds the buffer by reflection: its first method handles) and
-    // connecting (the JDK's Unix socket support seeds a SecureRandom) each take 45-100 ms in a
-    // fresh JVM: side by side, a worker is ready sooner.
-    FutureTask<MappedByteBuffer> mapping = new FutureTask<>(() -> Ring.open(Path.of(args[3])));
+    String name = args[0];
+    int maxFrame = Integer.parseInt(args[1]);
+    Path ringFile = Path.of(args[2]);
+    long server = Long.parseLong(args[3]);
+    // standard output: what tasks print, escaped, and this worker's rings to the server
+    Stdout.Encoder stdout = new Stdout.Encoder(new FileOutputStream(FileDescriptor.out));
+    System.setOut(new PrintStream(stdout.text(), true, System.out.charset()));
+    // standard input: the server's rings, which tasks must not read
+    InputStream bells = new FileInputStream(FileDescriptor.in);
+    System.setIn(InputStream.nullInputStream());
+    // the JDK maps the rings with a reflective constructor call: side by side with the codec's
+    // start, a worker is ready sooner
+    FutureTask<MappedByteBuffer> mapping = new FutureTask<>(() -> Ring.open(ringFile));
     Thread.ofPlatform().name("parallel4j-map").start(mapping);
     Codec codec = new KryoCodec();
-    SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
     MappedByteBuffer rings;
     try {
       rings = mapping.get();
     } catch (ExecutionException e) {
-      throw new IOException("cannot map the rings of " + args[1], e.getCause());
+      throw new IOException("cannot map the rings of " + name, e.getCause());
     }
-    DataOutputStream greeting = new DataOutputStream(ChannelStreams.out(ch));
-    Frames.write(greeting, Frames.HELLO, ProcessHandle.current().pid(), new byte[0]);
-    greeting.flush();
-    Doorbell bell = new Doorbell(ch);
-    long server = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
     BooleanSupplier serverAlive = // a worker whose server died has a new parent
         () -> ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == server;
     Ring.In in = Ring.of(rings, 0).new In(serverAlive);
-    Output out = new Output(new DataOutputStream(Ring.of(rings, 1).new Out(bell, serverAlive)));
+    Output out = new Output(new DataOutputStream(Ring.of(rings, 1).new Out(stdout, serverAlive)));
     toServer = out.stream;
-    Loop loop = new Loop(in, bell, out, codec, maxFrame);
-    Thread.ofPlatform().name("parallel4j-worker-b").start(loop::run);
+    Loop loop = new Loop(in, out, codec, maxFrame);
+    Thread other = Thread.ofPlatform().name("parallel4j-worker-b").unstarted(loop::run);
+    loop.sleepers = new Sleepers(bells, Thread.currentThread(), other);
+    out.hello(); // through the ring: the server learns this worker is ready, and rings from now
+    other.start();
     loop.run();
   }
 
   /**
    * Two threads take turns: one reads frames while the other may run tasks. The reader that
-   * receives a task while none runs becomes the runner and leaves reading to the other thread, so a
-   * task starts without waking a thread, and a cancel is read while a task runs.
+   * receives a task while none runs becomes the runner once no frame waits, and leaves reading to
+   * the other thread, so a task starts without waking a thread, and a cancel is read while a task
+   * runs.
    */
   private static final class Loop {
     private static final int SLEEP = 0; // nothing to read: sleep until rung
     private static final int RUN = 1; // run the tasks
-    private static final int RUN_AND_WAKE = 2; // run them, and wake the other thread to read
 
     private final Ring.In ring;
     private final DataInputStream in;
-    private final Doorbell bell;
     private final Output out;
     private final Codec codec;
     private final int maxFrame;
@@ -106,11 +115,11 @@ public final class WorkerMain {
     private volatile boolean alone; // the last task came alone (TASK_ALONE): written under tasks
     private boolean shutdown; // guarded by tasks
     private final Object[] functions = new Object[ProcessBackend.FUNCTION_SLOTS]; // by the reader
+    volatile Sleepers sleepers; // set before the threads start
 
-    Loop(Ring.In ring, Doorbell bell, Output out, Codec codec, int maxFrame) {
+    Loop(Ring.In ring, Output out, Codec codec, int maxFrame) {
       this.ring = ring;
       this.in = new DataInputStream(ring);
-      this.bell = bell;
       this.out = out;
       this.codec = codec;
       this.maxFrame = maxFrame;
@@ -125,22 +134,22 @@ public final class WorkerMain {
           } finally {
             reading.unlock();
           }
-          // a frame published while this thread gave up reading may have rung the other thread
-          // while the role was still held here: look once more after letting go
-          if (next != SLEEP) {
-            if (next == RUN_AND_WAKE || ring.pending()) {
-              bell.wakeUp(); // frames came after the task: the other thread reads them
-            }
+          if (next == RUN) {
+            // the ring is idle: a frame that comes now rings, and the other thread, woken here if
+            // it sleeps parked, takes the rings over while this one runs the tasks
+            sleepers.wakeUp();
             runTasks();
             continue;
           }
+          // a frame published while this thread gave up reading may have rung while the role was
+          // still held here, and the thread it woke went back to sleep: look once more
           if (ring.pending()) {
             continue;
           }
         }
         boolean serverThere;
         try {
-          serverThere = bell.sleep();
+          serverThere = sleepers.sleep();
         } catch (IOException e) {
           serverThere = false;
         }
@@ -150,12 +159,17 @@ public final class WorkerMain {
       }
     }
 
-    /** Reads frames until one makes this thread the runner, or none come for a while. */
+    /**
+     * Reads frames while they come; returns RUN when they brought a task while none ran (this
+     * thread is the runner now), SLEEP when they did not. Either way the ring is left idle, so that
+     * the next frame rings.
+     */
     private int readUntilTask() {
       ring.active();
+      boolean run = false; // a task came while none ran: read what waits, without spinning
       while (true) {
-        if (!ring.ready() && !ring.awaitReady(spinNanos()) && ring.idle()) {
-          return SLEEP;
+        if (!ring.ready() && (run || !ring.awaitReady(spinNanos())) && ring.idle()) {
+          return run ? RUN : SLEEP;
         }
         Frames.Frame frame;
         try {
@@ -179,7 +193,7 @@ public final class WorkerMain {
               tasks.add(p);
               if (!running) {
                 running = true;
-                return ring.idle() ? RUN : RUN_AND_WAKE;
+                run = true;
               }
             }
           }
@@ -419,6 +433,12 @@ public final class WorkerMain {
 
     Output(DataOutputStream stream) {
       this.stream = stream;
+    }
+
+    /** The first frame: this worker's pid. */
+    synchronized void hello() throws IOException {
+      Frames.write(stream, Frames.HELLO, ProcessHandle.current().pid(), new byte[0]);
+      stream.flush();
     }
 
     synchronized void send(byte type, long id, long runNanos, byte[] payload) {
