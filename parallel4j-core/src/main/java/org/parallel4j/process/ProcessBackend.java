@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.parallel4j.Task;
 import org.parallel4j.WorkerCrashedException;
 import org.parallel4j.spi.Backend;
 import org.parallel4j.spi.Codec;
@@ -174,7 +175,7 @@ public final class ProcessBackend implements Backend {
       starters.add(launchStarter());
     }
     // while the worker JVMs start: the first submit then encodes at full speed
-    WorkerMain.exerciseCodec(codec);
+    warmUp(codec);
     for (Thread t : starters) {
       try {
         t.join();
@@ -190,6 +191,23 @@ public final class ProcessBackend implements Backend {
               + ": no worker process could be started"
               + (cause == null ? "" : ": " + cause.getMessage()),
           cause);
+    }
+  }
+
+  /**
+   * Runs what this side of the codec does first, once: encoding a capturing lambda (in a fresh JVM
+   * mostly the JDK's first reflective calls, 60-70 ms here) and decoding results. Exceptions are
+   * left for the first job that fails: their first encoding costs as much again, and on a machine
+   * with few cores it would take CPU from the workers starting beside it.
+   */
+  private static void warmUp(Codec codec) {
+    int offset = 1;
+    Task.Fn<Integer, Integer> fn = x -> x + offset;
+    try {
+      codec.encode(fn);
+      codec.decode(codec.encode(new ArrayList<>(List.of(1, 2L, "three", 4.0))));
+    } catch (IOException e) {
+      // the first submit will say what is wrong
     }
   }
 

@@ -6,9 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.jar.JarFile;
 
@@ -59,26 +56,26 @@ final class WorkerCache {
       return null;
     }
     try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      update(digest, System.getProperty("java.home"));
-      update(digest, System.getProperty("java.vm.version"));
+      Key digest = new Key();
+      digest.add(System.getProperty("java.home"));
+      digest.add(System.getProperty("java.vm.version"));
       for (String arg : jvmArgs) {
-        update(digest, arg);
+        digest.add(arg);
       }
       for (String entry : classPath.split(File.pathSeparator)) {
         Path jar = Path.of(entry);
         if (!entry.endsWith(".jar") || !Files.isRegularFile(jar) || hasClassPathEntries(jar)) {
           return null;
         }
-        update(digest, jar.toAbsolutePath().toString());
-        update(digest, Long.toString(Files.size(jar)));
-        update(digest, Long.toString(Files.getLastModifiedTime(jar).toMillis()));
+        digest.add(jar.toAbsolutePath().toString());
+        digest.add(Long.toString(Files.size(jar)));
+        digest.add(Long.toString(Files.getLastModifiedTime(jar).toMillis()));
       }
-      String key = HexFormat.of().formatHex(digest.digest(), 0, 8);
+      String key = String.format("%016x", digest.hash);
       boolean aot = Runtime.version().feature() >= 25;
       Files.createDirectories(dir);
       return new WorkerCache(dir.resolve("worker-" + key + (aot ? ".aot" : ".jsa")), aot);
-    } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return null; // no cache: workers start as they would without one
     }
   }
@@ -96,9 +93,20 @@ final class WorkerCache {
     return home == null || home.isBlank() ? null : Path.of(home, ".cache", "parallel4j");
   }
 
-  private static void update(MessageDigest digest, String s) {
-    digest.update(s.getBytes(StandardCharsets.UTF_8));
-    digest.update((byte) 0);
+  /**
+   * The cache's name: a 64-bit FNV-1a hash of what the cache depends on. Not a cryptographic one:
+   * the JVM checks a cache against its class path and refuses one that does not match, and the
+   * JDK's SHA-256 cost a fresh JVM 40 ms to set up (its security providers) on this path.
+   */
+  private static final class Key {
+    long hash = 0xcbf29ce484222325L;
+
+    void add(String s) {
+      for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+        hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
+      }
+      hash = (hash ^ 0xff) * 0x100000001b3L; // a separator no UTF-8 text holds
+    }
   }
 
   private static boolean hasClassPathEntries(Path jar) throws IOException {

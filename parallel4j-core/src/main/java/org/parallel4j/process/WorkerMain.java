@@ -263,7 +263,7 @@ public final class WorkerMain {
   /**
    * Runs what every worker runs on its first tasks (a lambda, a list, an exception through the
    * codec): here so that the start-up cache recorded at exit holds it, whichever tasks this worker
-   * ran; in the parent to warm its codec while the workers start.
+   * ran.
    */
   static void exerciseCodec(Codec codec) {
     try {
