@@ -91,7 +91,14 @@ import org.parallel4j.spi.Backend;
  * {@code ids} keeps the comparison safe while both move, as retired never exceeds ids.
  */
 public final class JobServer implements ExecutorService {
-  private static final System.Logger LOG = System.getLogger(JobServer.class.getName());
+  /**
+   * The logger, made on first use: a fresh JVM's first System.getLogger looks up logging services
+   * reflectively (about 40 ms here), which a server that never logs should not pay as it starts.
+   */
+  private static final class Log {
+    static final System.Logger LOG = System.getLogger(JobServer.class.getName());
+  }
+
   private static final AtomicInteger SERVERS = new AtomicInteger();
   private static final int RUNNING = 0;
   private static final int SHUTDOWN = 1;
@@ -195,7 +202,7 @@ public final class JobServer implements ExecutorService {
           try {
             callback.accept(result, error);
           } catch (Throwable t) {
-            LOG.log(Level.WARNING, name + ": the callback of job " + job.id() + " threw", t);
+            Log.LOG.log(Level.WARNING, name + ": the callback of job " + job.id() + " threw", t);
           }
         });
     return job;
@@ -271,7 +278,7 @@ public final class JobServer implements ExecutorService {
         .whenComplete(
             (r, error) -> {
               if (error != null && !(error instanceof CancellationException)) {
-                LOG.log(Level.WARNING, name + ": a task given to execute() failed", error);
+                Log.LOG.log(Level.WARNING, name + ": a task given to execute() failed", error);
               }
             });
   }
