@@ -149,6 +149,61 @@ class WorkerOptionsTest {
         .contains("[worker-1 pid " + pid + "] second line\n");
   }
 
+  /**
+   * A worker's rings share its standard output with what it prints: while this JVM's console
+   * blocks, its results still come (up to a bound of waiting lines), and the lines are printed once
+   * the console moves again.
+   */
+  @Test
+  void resultsDoNotWaitForAConsoleThatBlocks() throws Exception {
+    java.util.concurrent.CountDownLatch moves = new java.util.concurrent.CountDownLatch(1);
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.io.OutputStream console =
+        new java.io.OutputStream() {
+          @Override
+          public void write(int b) throws java.io.IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public synchronized void write(byte[] b, int off, int len) throws java.io.IOException {
+            try {
+              if (!moves.await(60, SECONDS)) {
+                throw new java.io.IOException("the test never let the console move");
+              }
+            } catch (InterruptedException e) {
+              throw new java.io.InterruptedIOException();
+            }
+            captured.write(b, off, len);
+          }
+        };
+    java.io.PrintStream original = System.out;
+    System.setOut(new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (JobServer server = JobServer.processes(1)) {
+      int printed =
+          server
+              .submit(
+                  () -> {
+                    for (int i = 0; i < 10; i++) {
+                      System.out.println("line " + i);
+                    }
+                    return 10;
+                  })
+              .get(30, SECONDS);
+      List<Integer> after = server.map(x -> x + 1, IntStream.range(0, 1000).boxed().toList(), 1);
+      assertThat(printed).isEqualTo(10);
+      assertThat(after).isEqualTo(IntStream.range(1, 1001).boxed().toList());
+      moves.countDown();
+    } finally {
+      moves.countDown();
+      System.setOut(original);
+    }
+    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    for (int i = 0; i < 10; i++) {
+      assertThat(out).contains("] line " + i + "\n");
+    }
+  }
+
   @Test
   void workerOptionsAreRefusedForOtherEnginesAndBadValuesAreNamed() {
     assertThatThrownBy(() -> JobServer.builder().threads(2).maxTasksPerWorker(5).build())

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,6 +81,10 @@ public final class ProcessBackend implements Backend {
   private static final int MAX_WINDOW = 64;
   private static final long QUEUED_WORK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final int ERROR_LINES_KEPT = 20;
+  // lines a worker printed that wait for this JVM's standard output, at most: its rings share
+  // the stream, so only past this many does a console that blocks hold up its results
+  private static final int PRINTED_LINES_QUEUED = 1024;
+  private static final String END_OF_OUTPUT = new String("end of output"); // compared by identity
   private static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final long WAKE_MILLIS = 50;
   private static final long CANCEL_GRACE_MILLIS = 1000;
@@ -502,6 +505,9 @@ public final class ProcessBackend implements Backend {
     Thread dispatcher;
     Thread stdoutPump;
     Thread stderrPump;
+    final java.util.concurrent.BlockingQueue<String> printed =
+        new java.util.concurrent.ArrayBlockingQueue<>(PRINTED_LINES_QUEUED);
+    volatile Thread printer; // started by the stdout pump at the first line printed
 
     /**
      * Asks the worker to skip {@code item} if it has not started it, and with {@code interrupt} to
@@ -676,7 +682,10 @@ public final class ProcessBackend implements Backend {
                     new BufferedReader(
                         new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
                   for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    forward(line, System.err, prefix, true);
+                    if (recordTo == null || !WorkerCache.isRecordingChatter(line)) {
+                      System.err.println(prefix + line);
+                      remember(line);
+                    }
                   }
                 } catch (IOException e) {
                   // the process is gone
@@ -695,8 +704,7 @@ public final class ProcessBackend implements Backend {
           .name(serverName + "-" + name + "-stdout")
           .start(
               () -> {
-                Stdout.Decoder decoder =
-                    new Stdout.Decoder(line -> forward(line, System.out, prefix, false));
+                Stdout.Decoder decoder = new Stdout.Decoder(line -> printLater(prefix, line));
                 byte[] chunk = new byte[8192];
                 try (InputStream stream = process.getInputStream()) {
                   for (int n = stream.read(chunk); n >= 0; n = stream.read(chunk)) {
@@ -708,26 +716,64 @@ public final class ProcessBackend implements Backend {
                   // the process is gone
                 }
                 decoder.finish();
+                if (printer != null) {
+                  enqueue(END_OF_OUTPUT);
+                }
                 ended = true;
                 greeted.countDown();
                 signal();
               });
     }
 
-    private void forward(String line, PrintStream to, String prefix, boolean keep) {
+    /**
+     * Hands a line the worker printed to its printer thread, so that the thread reading the
+     * worker's standard output (and its rings) waits for this JVM's console only once {@value
+     * #PRINTED_LINES_QUEUED} lines wait.
+     */
+    private void printLater(String prefix, String line) {
       if (recordTo != null && WorkerCache.isRecordingChatter(line)) {
         return;
       }
-      to.println(prefix + line);
-      // kept for crash reports: its error lines, and what the JVM itself says on standard output
-      // when it dies of an OutOfMemoryError or a native crash
-      if (keep || isJvmDeathNotice(line)) {
-        synchronized (lastErrors) {
-          if (lastErrors.size() == ERROR_LINES_KEPT) {
-            lastErrors.removeFirst();
-          }
-          lastErrors.addLast(line);
+      if (isJvmDeathNotice(line)) {
+        remember(line);
+      }
+      if (printer == null) {
+        printer =
+            Thread.ofPlatform()
+                .daemon(true)
+                .name(serverName + "-" + name + "-printer")
+                .start(
+                    () -> {
+                      try {
+                        for (String l = printed.take(); l != END_OF_OUTPUT; l = printed.take()) {
+                          System.out.println(l);
+                        }
+                      } catch (InterruptedException e) {
+                        // this JVM is going down
+                      }
+                    });
+      }
+      enqueue(prefix + line);
+    }
+
+    private void enqueue(String line) {
+      try {
+        printed.put(line);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /**
+     * Keeps a line for crash reports: its error lines, and what the JVM itself says on standard
+     * output when it dies of an OutOfMemoryError or a native crash.
+     */
+    private void remember(String line) {
+      synchronized (lastErrors) {
+        if (lastErrors.size() == ERROR_LINES_KEPT) {
+          lastErrors.removeFirst();
         }
+        lastErrors.addLast(line);
       }
     }
 
@@ -1153,6 +1199,10 @@ public final class ProcessBackend implements Backend {
         // report
         stderrPump.join(TimeUnit.SECONDS.toMillis(2));
         stdoutPump.join(TimeUnit.SECONDS.toMillis(2));
+        Thread p = printer;
+        if (p != null) {
+          p.join(TimeUnit.SECONDS.toMillis(2));
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
