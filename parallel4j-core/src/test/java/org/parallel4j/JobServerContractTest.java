@@ -383,6 +383,42 @@ abstract class JobServerContractTest {
     assertThat(queued).allMatch(Job::isCancelled);
   }
 
+  /**
+   * In a stream of short jobs a worker process is sent many jobs at once, so jobs submitted behind
+   * one that blocks wait in the worker itself: cancelled there, they never run.
+   */
+  @Test
+  void cancelledJobsWaitingBehindARunningOneNeverRun() throws Exception {
+    server.setWorkers(1);
+    Gates.create(1);
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicInteger ran = new AtomicInteger();
+    Gates.onStart = started;
+    Gates.interrupts = ran;
+    List<Job<Integer>> stream = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      stream.add(server.submit(x -> x + 1, i));
+    }
+    Job<Integer> blocker =
+        server.submit(
+            () -> {
+              Gates.started();
+              return Gates.await(0);
+            });
+    List<Job<Integer>> waiting = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      waiting.add(server.submit(() -> Gates.interrupted()));
+    }
+    assertThat(started.await(30, SECONDS)).isTrue();
+    waiting.forEach(j -> j.cancel(false));
+    Gates.open(0);
+    blocker.get(30, SECONDS);
+    assertThat(stream.get(1999).get(30, SECONDS)).isEqualTo(2000);
+    assertThat(server.submit(() -> "after").get(30, SECONDS)).isEqualTo("after");
+    assertThat(ran.get()).isZero();
+    assertThat(waiting).allMatch(Job::isCancelled);
+  }
+
   // ---- waiting -----------------------------------------------------------------------------
 
   @Test

@@ -197,8 +197,7 @@ public final class WorkerMain {
               }
             }
           }
-          case Frames.CANCEL -> CURRENT.cancel(frame.id(), true);
-          case Frames.SKIP -> CURRENT.cancel(frame.id(), false);
+          case Frames.CANCEL, Frames.SKIP -> cancel(frame.id(), frame.type() == Frames.CANCEL);
           case Frames.SHUTDOWN -> {
             synchronized (tasks) {
               shutdown = true;
@@ -226,10 +225,26 @@ public final class WorkerMain {
       return !running && alone ? Ring.SPIN_NANOS : 0;
     }
 
+    /**
+     * A cancel for job {@code id}: it runs now, waits here, or has ended (its cancel crossed its
+     * outcome; frames come in order, so it cannot be yet to come). Only a waiting job is
+     * remembered, so that what is remembered stays bounded by the jobs this worker holds.
+     */
+    private void cancel(long id, boolean interrupt) {
+      synchronized (tasks) { // a job leaves the queue and starts under this lock: see runTasks
+        boolean waiting = false;
+        for (Pending p : tasks) {
+          waiting |= p.id() == id;
+        }
+        CURRENT.cancel(id, interrupt, waiting);
+      }
+    }
+
     /** Runs queued tasks in order until none is left. */
     private void runTasks() {
       while (true) {
         Pending p;
+        boolean started;
         synchronized (tasks) {
           p = tasks.poll();
           if (p == null) {
@@ -239,8 +254,9 @@ public final class WorkerMain {
             }
             return;
           }
+          started = CURRENT.start(p.id());
         }
-        runOne(p, codec, out);
+        runOne(p, started, codec, out);
       }
     }
 
@@ -356,9 +372,9 @@ public final class WorkerMain {
     return new Pending(frame.id(), function, frame.payload(), 8 + n);
   }
 
-  private static void runOne(Pending p, Codec codec, Output out) {
+  private static void runOne(Pending p, boolean started, Codec codec, Output out) {
     long t0 = System.nanoTime();
-    if (!CURRENT.start(p.id())) { // cancelled while queued here: answer, in order
+    if (!started) { // cancelled while queued here: answer, in order
       CancellationException cancelled =
           new CancellationException("job " + p.id() + " was cancelled before it started");
       out.send(Frames.FAILURE, p.id(), 0, encodeFailure(codec, cancelled));
@@ -461,15 +477,15 @@ public final class WorkerMain {
     private Thread thread; // guarded by this
 
     /**
-     * Marks job {@code jobId} to be skipped if it has not started; with {@code interrupt},
-     * interrupts it if it runs now.
+     * With {@code interrupt}, interrupts job {@code jobId} if it runs now; marks it to be skipped
+     * if it is {@code waiting}; forgets a job that has ended.
      */
-    synchronized void cancel(long jobId, boolean interrupt) {
+    synchronized void cancel(long jobId, boolean interrupt, boolean waiting) {
       if (id == jobId) {
         if (interrupt) {
           thread.interrupt();
         }
-      } else {
+      } else if (waiting) {
         cancelled.add(jobId);
       }
     }
