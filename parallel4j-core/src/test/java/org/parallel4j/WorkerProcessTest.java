@@ -55,6 +55,38 @@ class WorkerProcessTest {
     assertAllGone(pids);
   }
 
+  /**
+   * A lambda made anew for each submit travels as its captured values (its class once per worker):
+   * each of thousands of jobs, spread over both workers, runs with its own captures, whatever their
+   * kinds, and a method reference bound to a record.
+   */
+  @Test
+  void eachJobRunsWithWhatItsOwnLambdaCaptured() throws Exception {
+    record Scale(int by) implements java.io.Serializable {
+      int apply(int x) {
+        return x * by;
+      }
+    }
+    try (JobServer server = JobServer.processes(2)) {
+      List<Job<String>> jobs = new ArrayList<>();
+      List<Job<Integer>> bound = new ArrayList<>();
+      for (int i = 0; i < 5000; i++) {
+        int n = i;
+        long big = (long) i << 33;
+        String tag = "t" + i;
+        List<Integer> list = List.of(i, -i);
+        jobs.add(server.submit(x -> tag + ":" + (x + n) + ":" + (big >> 33) + ":" + list, 1));
+        bound.add(server.submit(new Scale(i)::apply, 3));
+      }
+      for (int i = 0; i < 5000; i++) {
+        assertThat(jobs.get(i).get(60, SECONDS))
+            .isEqualTo("t" + i + ":" + (i + 1) + ":" + i + ":" + List.of(i, -i));
+        assertThat(bound.get(i).get(60, SECONDS)).isEqualTo(3 * i);
+      }
+      assertThat(jobs.stream().map(Job::ranOn).distinct().count()).as("both workers").isEqualTo(2);
+    }
+  }
+
   @Test
   void aTaskExceptionArrivesWithTheWorkersStackTrace() throws Exception {
     try (JobServer server = JobServer.processes(1)) {

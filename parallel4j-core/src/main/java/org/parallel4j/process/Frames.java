@@ -30,8 +30,10 @@ final class Frames {
 
   /**
    * The slot of a TASK whose function travels inline: {@code [int INLINE][int n][n bytes of
-   * function][argument]}. Otherwise a TASK is {@code [int slot][argument]}, the function having
-   * been sent once in a DEFINE frame for that slot.
+   * function][argument]}. Otherwise a TASK is {@code [int slot][int n][n bytes of captured
+   * values][argument]}, the function having been sent once in a DEFINE frame for that slot; with
+   * {@code n > 0} the task's function is a new instance of that lambda's class with those captured
+   * values ({@link LambdaShape}).
    */
   static final int INLINE = -1;
 
@@ -47,13 +49,22 @@ final class Frames {
     out.write(payload);
   }
 
-  /** Writes a TASK frame for job {@code id} whose function is in {@code slot}. */
-  static void writeTask(DataOutputStream out, long id, boolean alone, int slot, byte[] argument)
+  /**
+   * Writes a TASK frame for job {@code id} whose function is in {@code slot}, or is made anew from
+   * the lambda there with the values in {@code captured} (null: none).
+   */
+  static void writeTask(
+      DataOutputStream out, long id, boolean alone, int slot, byte[] captured, byte[] argument)
       throws IOException {
-    out.writeInt(HEADER + 4 + argument.length);
+    int n = captured == null ? 0 : captured.length;
+    out.writeInt(HEADER + 8 + n + argument.length);
     out.writeByte(alone ? TASK_ALONE : TASK);
     out.writeLong(id);
     out.writeInt(slot);
+    out.writeInt(n);
+    if (n > 0) {
+      out.write(captured);
+    }
     out.write(argument);
   }
 

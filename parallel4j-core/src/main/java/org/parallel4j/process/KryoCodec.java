@@ -180,6 +180,7 @@ public final class KryoCodec implements Codec {
     kryo.setDefaultSerializer(new Fallback());
     kryo.register(ClosureSerializer.Closure.class, new LambdaSerializer());
     kryo.register(java.util.ArrayList.class, new ArrayListSerializer());
+    kryo.register(Object[].class); // a lambda's captured values travel as one (LambdaShape)
     return kryo;
   }
 

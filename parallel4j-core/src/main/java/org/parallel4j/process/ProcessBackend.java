@@ -51,7 +51,9 @@ import org.parallel4j.spi.WorkSource;
  * <p><b>Encoding.</b> A job is encoded at submit, on the submitting thread (so a job that cannot be
  * shipped is refused there), with {@link KryoCodec}: its function apart from its argument, so that
  * a function that cannot change is encoded once and sent to each worker once, into one of {@link
- * #FUNCTION_SLOTS} slots; later tasks carry the slot and their argument ({@link Shipment}).
+ * #FUNCTION_SLOTS} slots; later tasks carry the slot and their argument ({@link Shipment}). A
+ * lambda made anew for each submit sends its class that way and, per task, only the values it
+ * captured ({@link LambdaShape}).
  *
  * <p><b>Dispatch.</b> Each worker may hold a window of jobs in flight: about a millisecond of work
  * by its tasks' recent run times, 1 to {@value #MAX_WINDOW} jobs, 1 until the first result. A job
@@ -161,7 +163,7 @@ public final class ProcessBackend implements Backend {
   @Override
   public Object prepare(java.io.Serializable task, Object argument) {
     try {
-      return new Shipment(functions.encode(codec, task), codec.encode(argument));
+      return functions.ship(codec, task, codec.encode(argument));
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "task cannot be sent to a worker process: " + Shippable.explain(codec, task, argument, e),
@@ -938,7 +940,7 @@ public final class ProcessBackend implements Backend {
           slotOf.put(function, slot);
           Frames.write(out, Frames.DEFINE, slot, function.bytes());
         }
-        Frames.writeTask(out, item.jobId(), alone, slot, shipment.argument());
+        Frames.writeTask(out, item.jobId(), alone, slot, shipment.captured(), shipment.argument());
       } else {
         Frames.writeInlineTask(out, item.jobId(), alone, function.bytes(), shipment.argument());
       }

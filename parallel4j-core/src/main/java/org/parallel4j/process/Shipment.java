@@ -9,12 +9,15 @@ import org.parallel4j.spi.Codec;
 /**
  * A job encoded at submit: its function and its argument, apart, so that a function used by many
  * jobs is encoded once and sent to each worker once (after that a task is a slot number and its
- * argument).
+ * argument). A lambda whose class has a {@link LambdaShape} is sent once per class, and each job
+ * carries the values its instance captured.
  *
  * @param function the encoded function
+ * @param captured the encoded values the job's lambda captured, to make it anew from {@code
+ *     function}'s class in the worker; null when {@code function} is the job's function itself
  * @param argument the encoded argument ({@code null} encoded for a task without one)
  */
-record Shipment(Function function, byte[] argument) {
+record Shipment(Function function, byte[] captured, byte[] argument) {
 
   /**
    * An encoded function. {@code reusable} when the function holds nothing that can change after
@@ -31,8 +34,31 @@ record Shipment(Function function, byte[] argument) {
   static final class Cache {
     private static final int SIZE = 256;
     private final AtomicReferenceArray<Entry> entries = new AtomicReferenceArray<>(SIZE);
+    // a lambda class's first instance, encoded whole: the workers make the others from it
+    private final java.util.concurrent.ConcurrentHashMap<LambdaShape, Function> shapes =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     private record Entry(Object function, Function encoded) {}
+
+    /**
+     * A job's function and the values it captured: for a lambda whose class has a shape and
+     * captures something, its class's first instance (encoded once) and its own captured values;
+     * otherwise {@link #encode} and no captured values.
+     */
+    Shipment ship(Codec codec, Serializable function, byte[] argument) throws IOException {
+      LambdaShape shape = LambdaShape.of(function);
+      if (shape == null || shape.capturedCount() == 0) {
+        return new Shipment(encode(codec, function), null, argument);
+      }
+      byte[] captured = codec.encode(shape.captured(function)); // fails first if they cannot go
+      Function first = shapes.get(shape);
+      if (first == null) {
+        first = new Function(codec.encode(function), true);
+        Function raced = shapes.putIfAbsent(shape, first);
+        first = raced == null ? first : raced;
+      }
+      return new Shipment(first, captured, argument);
+    }
 
     /** The encoding of {@code function}, from the table when it was seen before. */
     Function encode(Codec codec, Serializable function) throws IOException {

@@ -52,8 +52,12 @@ public final class WorkerMain {
 
   private WorkerMain() {}
 
-  /** A task read from the server: its function (or why it could not be read) and argument. */
-  private record Pending(long id, Object function, byte[] frame, int argumentAt) {}
+  /**
+   * A task read from the server: its function (or why it could not be read), the values to make it
+   * anew with (at {@code capturedAt}, {@code capturedLength} bytes; none when 0), and its argument.
+   */
+  private record Pending(
+      long id, Object function, byte[] frame, int capturedAt, int capturedLength, int argumentAt) {}
 
   /** A function that could not be decoded: the tasks that use it fail with this. */
   private record Broken(IOException error) {}
@@ -341,7 +345,11 @@ public final class WorkerMain {
             }
             int slot = ByteBuffer.wrap(p).getInt();
             if (slot != Frames.INLINE) {
-              yield slot >= 0 && slot < ProcessBackend.FUNCTION_SLOTS;
+              yield slot >= 0
+                  && slot < ProcessBackend.FUNCTION_SLOTS
+                  && p.length >= 8
+                  && ByteBuffer.wrap(p).getInt(4) >= 0
+                  && ByteBuffer.wrap(p).getInt(4) <= p.length - 8;
             }
             yield p.length >= 8
                 && ByteBuffer.wrap(p).getInt(4) >= 0
@@ -358,7 +366,8 @@ public final class WorkerMain {
     ByteBuffer b = ByteBuffer.wrap(frame.payload());
     int slot = b.getInt();
     if (slot != Frames.INLINE) {
-      return new Pending(frame.id(), functions[slot], frame.payload(), 4);
+      int captured = b.getInt();
+      return new Pending(frame.id(), functions[slot], frame.payload(), 8, captured, 8 + captured);
     }
     int n = b.getInt();
     Object function;
@@ -369,7 +378,7 @@ public final class WorkerMain {
           new Broken(
               new IOException("the task cannot be read in the worker: " + e.getMessage(), e));
     }
-    return new Pending(frame.id(), function, frame.payload(), 8 + n);
+    return new Pending(frame.id(), function, frame.payload(), 0, 0, 8 + n);
   }
 
   private static void runOne(Pending p, boolean started, Codec codec, Output out) {
@@ -409,6 +418,16 @@ public final class WorkerMain {
     Object function = p.function();
     if (function instanceof Broken broken) {
       throw broken.error();
+    }
+    if (p.capturedLength() > 0) {
+      Object[] captured;
+      try {
+        captured = (Object[]) codec.decode(p.frame(), p.capturedAt(), p.capturedLength());
+      } catch (IOException | ClassCastException e) {
+        throw new IOException(
+            "what the lambda of job " + p.id() + " captured cannot be read in the worker: " + e, e);
+      }
+      function = LambdaShape.ofTemplate(function).instantiate(captured);
     }
     Object argument;
     try {

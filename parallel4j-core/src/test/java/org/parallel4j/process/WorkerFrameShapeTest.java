@@ -19,14 +19,15 @@ class WorkerFrameShapeTest {
 
   @Test
   void wellFormedFramesPass() {
-    assertThatCode(() -> WorkerMain.checkShape(task(0))).doesNotThrowAnyException();
-    assertThatCode(() -> WorkerMain.checkShape(task(ProcessBackend.FUNCTION_SLOTS - 1)))
+    assertThatCode(() -> WorkerMain.checkShape(task(0, 0))).doesNotThrowAnyException();
+    assertThatCode(() -> WorkerMain.checkShape(task(0, 3))).doesNotThrowAnyException();
+    assertThatCode(() -> WorkerMain.checkShape(task(ProcessBackend.FUNCTION_SLOTS - 1, 0)))
         .doesNotThrowAnyException();
     assertThatCode(() -> WorkerMain.checkShape(task(Frames.INLINE, 3))).doesNotThrowAnyException();
     assertThatCode(
             () ->
                 WorkerMain.checkShape(
-                    new Frames.Frame(Frames.TASK_ALONE, 7, ByteBuffer.allocate(5).array())))
+                    new Frames.Frame(Frames.TASK_ALONE, 7, ByteBuffer.allocate(9).array())))
         .doesNotThrowAnyException();
     assertThatCode(() -> WorkerMain.checkShape(new Frames.Frame(Frames.DEFINE, 0, new byte[] {1})))
         .doesNotThrowAnyException();
@@ -36,8 +37,11 @@ class WorkerFrameShapeTest {
   void slotsAndLengthsOutOfRangeAreRefused() {
     for (Frames.Frame bad :
         new Frames.Frame[] {
-          task(ProcessBackend.FUNCTION_SLOTS),
-          task(-2),
+          task(ProcessBackend.FUNCTION_SLOTS, 0),
+          task(-2, 0),
+          task(0, 4), // captured values longer than the frame
+          task(0, -1),
+          new Frames.Frame(Frames.TASK, 1, ByteBuffer.allocate(4).array()), // no captured length
           task(Frames.INLINE, 1000),
           task(Frames.INLINE, -1),
           new Frames.Frame(Frames.TASK, 1, new byte[2]),
