@@ -200,16 +200,17 @@ public final class ProcessBackend implements Backend {
   }
 
   /**
-   * Runs what this side of the codec does first, once: encoding a capturing lambda (in a fresh JVM
-   * mostly the JDK's first reflective calls, 60-70 ms here) and decoding results. Exceptions are
-   * left for the first job that fails: their first encoding costs as much again, and on a machine
-   * with few cores it would take CPU from the workers starting beside it.
+   * Runs what this side of the codec does first, once: encoding a capturing lambda, whole and apart
+   * from its captured values (in a fresh JVM mostly the JDK's first reflective calls and method
+   * handles, 60-70 ms here), and decoding results. Exceptions are left for the first job that
+   * fails: their first encoding costs as much again, and on a machine with few cores it would take
+   * CPU from the workers starting beside it.
    */
   private static void warmUp(Codec codec) {
     int offset = 1;
     Task.Fn<Integer, Integer> fn = x -> x + offset;
     try {
-      codec.encode(fn);
+      new Shipment.Cache().ship(codec, fn, codec.encode(1)); // the lambda, then apart (LambdaShape)
       codec.decode(codec.encode(new ArrayList<>(List.of(1, 2L, "three", 4.0))));
     } catch (IOException e) {
       // the first submit will say what is wrong

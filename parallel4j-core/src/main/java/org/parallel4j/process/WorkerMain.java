@@ -303,6 +303,12 @@ public final class WorkerMain {
       @SuppressWarnings("unchecked")
       Task.Fn<Integer, Integer> back = (Task.Fn<Integer, Integer>) codec.decode(codec.encode(fn));
       back.call(1);
+      // a lambda made anew from its captured values (LambdaShape): method handles, spun once
+      Object[] captured = (Object[]) codec.decode(codec.encode(new Object[] {2}));
+      @SuppressWarnings("unchecked")
+      Task.Fn<Integer, Integer> made =
+          (Task.Fn<Integer, Integer>) LambdaShape.maker(back).instantiate(captured);
+      made.call(1);
     } catch (Exception e) {
       // a cache without these classes is still a cache
     }
@@ -427,7 +433,7 @@ public final class WorkerMain {
         throw new IOException(
             "what the lambda of job " + p.id() + " captured cannot be read in the worker: " + e, e);
       }
-      function = LambdaShape.ofTemplate(function).instantiate(captured);
+      function = LambdaShape.maker(function).instantiate(captured);
     }
     Object argument;
     try {

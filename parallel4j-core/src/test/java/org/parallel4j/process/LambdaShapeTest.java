@@ -37,7 +37,10 @@ class LambdaShapeTest {
     Task.Fn<Integer, String> other = (Task.Fn<Integer, String>) shape.instantiate(captured);
     assertThat(other.call(1)).isEqualTo("m8[1, 2]");
     assertThat(fn.call(1)).isEqualTo("n" + (1 + big) + "[1, 2]");
-    assertThat(LambdaShape.ofTemplate(fn)).isSameAs(shape); // what a worker builds from one
+    @SuppressWarnings("unchecked")
+    Task.Fn<Integer, String> inWorker = // as a worker makes it from the lambda it was sent
+        (Task.Fn<Integer, String>) LambdaShape.maker(fn).instantiate(captured);
+    assertThat(inWorker.call(2)).isEqualTo("m9[1, 2]");
   }
 
   @Test
@@ -56,7 +59,7 @@ class LambdaShapeTest {
     Runnable notSerializable = () -> {};
     assertThat(LambdaShape.of(notSerializable)).isNull();
     assertThat(LambdaShape.of(new Named())).isNull();
-    assertThatThrownBy(() -> LambdaShape.ofTemplate(new Named()))
+    assertThatThrownBy(() -> LambdaShape.maker(new Named()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(Named.class.getName());
   }
@@ -91,8 +94,27 @@ class LambdaShapeTest {
       Object[] captured = (Object[]) codec.decode(s.captured());
       @SuppressWarnings("unchecked")
       Task.Fn<Integer, Integer> back =
-          (Task.Fn<Integer, Integer>) LambdaShape.ofTemplate(template).instantiate(captured);
+          (Task.Fn<Integer, Integer>) LambdaShape.maker(template).instantiate(captured);
       assertThat(back.call(1)).isEqualTo(1 + c);
+    }
+  }
+
+  /**
+   * A worker makes its first instances through reflection, then through method handles: the lambdas
+   * are the same either side of the switch.
+   */
+  @Test
+  void aWorkerMakesTheSameLambdasBeforeAndAfterItSwitchesToMethodHandles() throws Exception {
+    int k = 3;
+    Task.Fn<Integer, Integer> fn = x -> x * k;
+    LambdaShape.Maker maker = LambdaShape.maker(fn);
+    for (int i = 0; i <= LambdaShape.Maker.SWITCH + 10; i++) {
+      @SuppressWarnings("unchecked")
+      Task.Fn<Integer, Integer> made =
+          (Task.Fn<Integer, Integer>) maker.instantiate(new Object[] {i});
+      if (made.call(2) != 2 * i) {
+        throw new AssertionError("instance " + i + " computes " + made.call(2));
+      }
     }
   }
 
