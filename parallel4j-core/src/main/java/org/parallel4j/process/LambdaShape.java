@@ -113,7 +113,7 @@ final class LambdaShape {
 
     private final Class<?> type;
     private final java.lang.reflect.Constructor<?> constructor;
-    private int made; // counted without a lock: the switch may come a little late
+    private int made; // by the worker's task thread, one task at a time
     private volatile LambdaShape shape;
 
     private Maker(Class<?> type, java.lang.reflect.Constructor<?> constructor) {
@@ -127,7 +127,7 @@ final class LambdaShape {
       if (s != null) {
         return s.instantiate(values);
       }
-      if (++made == SWITCH && BUILT.get(type) instanceof LambdaShape built) {
+      if (++made >= SWITCH && BUILT.get(type) instanceof LambdaShape built) {
         shape = built;
       }
       try {
