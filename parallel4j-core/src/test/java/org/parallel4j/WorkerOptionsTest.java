@@ -94,6 +94,38 @@ class WorkerOptionsTest {
     }
   }
 
+  /** A collector chosen in workerJvmArgs replaces the default SerialGC (the JVM refuses two). */
+  @Test
+  void aCollectorChosenForTheWorkersIsTheOneTheyRun() throws Exception {
+    try (JobServer server =
+        JobServer.builder().processes(1).workerJvmArgs("-XX:+UseParallelGC").build()) {
+      List<String> collectors =
+          server
+              .submit(
+                  () ->
+                      java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                          .map(java.lang.management.GarbageCollectorMXBean::getName)
+                          .toList())
+              .get(60, SECONDS);
+      assertThat(collectors).contains("PS Scavenge");
+    }
+  }
+
+  /** A worker JVM that cannot start says why, also when the JVM says it on standard output. */
+  @Test
+  void aWorkerThatCannotStartSaysWhy() {
+    assertThatThrownBy(
+            () ->
+                JobServer.builder()
+                    .processes(1)
+                    .workerJvmArgs("-XX:+UseParallelGC", "-XX:+UseG1GC")
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no worker process could be started")
+        .hasMessageContaining("exit code 1")
+        .hasMessageContaining("Multiple garbage collectors selected");
+  }
+
   @Test
   void environmentDirectoryClassPathAndJvmFlagsReachTheWorkers() throws Exception {
     Path extra = tmp.resolve("extra");

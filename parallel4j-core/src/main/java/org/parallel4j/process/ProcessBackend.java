@@ -403,11 +403,14 @@ public final class ProcessBackend implements Backend {
    * retried on a fresh one; core reflection through native accessors (JEP 416's switch), because
    * the JDK maps the rings with a reflective constructor call, and spinning up method-handle
    * reflection for it cost a fresh worker 45-60 ms here (a map of 10,000 records through a worker
-   * measured the same either way); then the user's options, which may say otherwise.
+   * measured the same either way); then the user's options, which may say otherwise. SerialGC only
+   * when the user chose no collector: the JVM refuses two.
    */
   private List<String> jvmArgs() {
     List<String> args = new ArrayList<>();
-    args.add("-XX:+UseSerialGC");
+    if (options.jvmArgs().stream().noneMatch(a -> a.matches("-XX:\\+Use[A-Za-z0-9]+GC"))) {
+      args.add("-XX:+UseSerialGC");
+    }
     args.add("-XX:-UsePerfData");
     args.add("-XX:+ExitOnOutOfMemoryError");
     args.add("-Djdk.reflect.useNativeAccessorOnly=true");
@@ -634,11 +637,12 @@ public final class ProcessBackend implements Backend {
       return true;
     }
 
-    /** What a worker that failed to start wrote on standard error, once it has exited. */
+    /** What a worker that failed to start said, once it has exited. */
     private String lastWords() throws InterruptedException {
       process.destroyForcibly();
       process.waitFor(5, TimeUnit.SECONDS);
       stderrPump.join(TimeUnit.SECONDS.toMillis(2));
+      stdoutPump.join(TimeUnit.SECONDS.toMillis(2)); // the JVM's own start-up errors go there
       String exit = process.isAlive() ? "" : " (exit code " + process.exitValue() + ")";
       synchronized (lastErrors) {
         return exit + (lastErrors.isEmpty() ? "" : ": " + String.join("\n", lastErrors));
@@ -737,8 +741,8 @@ public final class ProcessBackend implements Backend {
       if (recordTo != null && WorkerCache.isRecordingChatter(line)) {
         return;
       }
-      if (isJvmDeathNotice(line)) {
-        remember(line);
+      if (!serving || isJvmDeathNotice(line)) {
+        remember(line); // before it is ready, anything it says may be why it never got there
       }
       if (printer == null) {
         printer =
