@@ -355,7 +355,7 @@ public final class ProcessBackend implements Backend {
       if (cache != null && cache.exists()) {
         cacheArgs = cache.useArgs();
       } else if (cache != null && recording.compareAndSet(false, true)) {
-        recordTo = cache.temp(serial.get());
+        recordTo = cache.temp();
         cacheArgs = cache.recordArgs(recordTo);
       }
       Process process = workerCommand(ringFile, name, cacheArgs).start();

@@ -136,10 +136,17 @@ final class WorkerCache {
         : List.of(LOG_OFF_CDS.get(0), "-XX:ArchiveClassesAtExit=" + temp, recording);
   }
 
-  /** A temporary file for a worker to record into. */
-  Path temp(long token) {
+  private static final java.util.concurrent.atomic.AtomicLong TEMPS =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * A temporary file for a worker to record into, of a name no other recording of this JVM or
+   * another has: two pools started at once before the cache exists each record one (the JVM's
+   * recording writes beside it too, so a shared name failed one of the workers).
+   */
+  Path temp() {
     return file.resolveSibling(
-        file.getFileName() + "." + ProcessHandle.current().pid() + "-" + token);
+        file.getFileName() + "." + ProcessHandle.current().pid() + "-" + TEMPS.incrementAndGet());
   }
 
   /**

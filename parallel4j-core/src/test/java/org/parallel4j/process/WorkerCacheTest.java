@@ -74,13 +74,14 @@ class WorkerCacheTest {
   @Test
   void aRecordingIsMovedIntoPlaceAndAFailedOneIsDropped() throws IOException {
     WorkerCache cache = WorkerCache.locate(jar("a.jar", null, "x").toString(), List.of());
-    Path empty = cache.temp(1);
+    Path empty = cache.temp();
     Files.createFile(empty);
     cache.install(empty);
     assertThat(cache.exists()).as("an empty recording is not a cache").isFalse();
     assertThat(empty).doesNotExist();
 
-    Path recorded = cache.temp(2);
+    Path recorded = cache.temp();
+    assertThat(recorded).as("each recording has a name of its own").isNotEqualTo(empty);
     Files.writeString(recorded, "archive bytes");
     cache.install(recorded);
     assertThat(cache.exists()).isTrue();
