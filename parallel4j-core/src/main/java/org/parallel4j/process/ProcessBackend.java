@@ -82,10 +82,6 @@ public final class ProcessBackend implements Backend {
 
   private static final int MAX_WINDOW = 64;
   private static final long QUEUED_WORK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-  // jobs shorter than this keep one more queued in their worker, so that it starts the next as it
-  // ends one instead of waiting a round trip for it (two cross-process wake-ups, 0.5-0.7 ms on
-  // this VM: 15% of a 4 ms job); longer ones are not held back behind a job that may run long
-  private static final long PREFETCH_BELOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final int ERROR_LINES_KEPT = 20;
   // lines a worker printed that wait for this JVM's standard output, at most: its rings share
   // the stream, so only past this many does a console that blocks hold up its results
@@ -969,16 +965,11 @@ public final class ProcessBackend implements Backend {
       return true;
     }
 
-    /**
-     * Keeps about {@link #QUEUED_WORK_NANOS} of work in flight, by recent run times, and at least
-     * one job queued behind the running one while jobs take less than {@link
-     * #PREFETCH_BELOW_NANOS}.
-     */
+    /** Keeps about {@link #QUEUED_WORK_NANOS} of work in flight, by recent run times. */
     private void ran(long runNanos) {
       double mean = meanRunNanos < 0 ? runNanos : 0.8 * meanRunNanos + 0.2 * runNanos;
       meanRunNanos = mean;
-      int w = (int) Math.min(MAX_WINDOW, 1 + QUEUED_WORK_NANOS / Math.max(1.0, mean));
-      window = mean < PREFETCH_BELOW_NANOS ? Math.max(2, w) : w;
+      window = (int) Math.min(MAX_WINDOW, 1 + QUEUED_WORK_NANOS / Math.max(1.0, mean));
     }
 
     /**
