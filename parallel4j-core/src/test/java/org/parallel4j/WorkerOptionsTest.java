@@ -158,24 +158,22 @@ class WorkerOptionsTest {
 
   @Test
   void workerOutputIsForwardedLineByLineWithTheWorkersNameAndPid() throws Exception {
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream original = System.out;
     long pid;
-    System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-    try (JobServer server = JobServer.processes(1)) {
-      pid =
-          server
-              .submit(
-                  () -> {
-                    System.out.println("first line from a task");
-                    System.out.println("second line");
-                    return ProcessHandle.current().pid();
-                  })
-              .get(60, SECONDS);
-    } finally {
-      System.setOut(original);
+    String out;
+    try (StdoutCapture captured = new StdoutCapture()) {
+      try (JobServer server = JobServer.processes(1)) {
+        pid =
+            server
+                .submit(
+                    () -> {
+                      System.out.println("first line from a task");
+                      System.out.println("second line");
+                      return ProcessHandle.current().pid();
+                    })
+                .get(60, SECONDS);
+      }
+      out = captured.text();
     }
-    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(out)
         .contains("[worker-1 pid " + pid + "] first line from a task\n")
         .contains("[worker-1 pid " + pid + "] second line\n");
@@ -189,48 +187,50 @@ class WorkerOptionsTest {
   @Test
   void resultsDoNotWaitForAConsoleThatBlocks() throws Exception {
     java.util.concurrent.CountDownLatch moves = new java.util.concurrent.CountDownLatch(1);
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    java.io.OutputStream console =
-        new java.io.OutputStream() {
-          @Override
-          public void write(int b) throws java.io.IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-          }
+    String out;
+    try (StdoutCapture console =
+        new StdoutCapture(
+            captured ->
+                new java.io.FilterOutputStream(captured) {
+                  @Override
+                  public void write(int b) throws java.io.IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                  }
 
-          @Override
-          public synchronized void write(byte[] b, int off, int len) throws java.io.IOException {
-            try {
-              if (!moves.await(60, SECONDS)) {
-                throw new java.io.IOException("the test never let the console move");
-              }
-            } catch (InterruptedException e) {
-              throw new java.io.InterruptedIOException();
-            }
-            captured.write(b, off, len);
-          }
-        };
-    java.io.PrintStream original = System.out;
-    System.setOut(new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8));
-    try (JobServer server = JobServer.processes(1)) {
-      int printed =
-          server
-              .submit(
-                  () -> {
-                    for (int i = 0; i < 10; i++) {
-                      System.out.println("line " + i);
+                  @Override
+                  public void write(byte[] b, int off, int len) throws java.io.IOException {
+                    try {
+                      if (!moves.await(60, SECONDS)) {
+                        throw new java.io.IOException("the test never let the console move");
+                      }
+                    } catch (InterruptedException e) {
+                      throw new java.io.InterruptedIOException();
                     }
-                    return 10;
-                  })
-              .get(30, SECONDS);
-      List<Integer> after = server.map(x -> x + 1, IntStream.range(0, 1000).boxed().toList(), 1);
-      assertThat(printed).isEqualTo(10);
-      assertThat(after).isEqualTo(IntStream.range(1, 1001).boxed().toList());
-      moves.countDown();
-    } finally {
-      moves.countDown();
-      System.setOut(original);
+                    synchronized (captured) {
+                      captured.write(b, off, len);
+                    }
+                  }
+                })) {
+      try (JobServer server = JobServer.processes(1)) {
+        int printed =
+            server
+                .submit(
+                    () -> {
+                      for (int i = 0; i < 10; i++) {
+                        System.out.println("line " + i);
+                      }
+                      return 10;
+                    })
+                .get(30, SECONDS);
+        List<Integer> after = server.map(x -> x + 1, IntStream.range(0, 1000).boxed().toList(), 1);
+        assertThat(printed).isEqualTo(10);
+        assertThat(after).isEqualTo(IntStream.range(1, 1001).boxed().toList());
+        moves.countDown();
+      } finally {
+        moves.countDown();
+      }
+      out = console.text();
     }
-    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     for (int i = 0; i < 10; i++) {
       assertThat(out).contains("] line " + i + "\n");
     }

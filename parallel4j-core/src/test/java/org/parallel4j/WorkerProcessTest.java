@@ -194,37 +194,35 @@ class WorkerProcessTest {
    */
   @Test
   void whatATaskDoesWithItsStandardStreamsLeavesItsWorkerServing() throws Exception {
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream original = System.out;
     long pid;
-    System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-    try (JobServer server = JobServer.processes(1)) {
-      pid = server.submit(() -> ProcessHandle.current().pid()).get(60, SECONDS);
-      assertThat(server.submit(() -> System.in.read()).get(60, SECONDS))
-          .as("standard input, which carries the server's wake-ups, reads as empty")
-          .isEqualTo(-1);
-      server
-          .submit(
-              () -> {
-                byte[] bells = new byte[4096];
-                Arrays.fill(bells, (byte) 0xFF);
-                System.out.write(bells);
-                System.out.println();
-                System.out.println("after the bytes");
-                System.out.close();
-                return 0;
-              })
-          .get(60, SECONDS);
-      List<Long> pids =
-          server.map(
-              x -> ProcessHandle.current().pid(), IntStream.range(0, 2000).boxed().toList(), 1);
-      assertThat(pids)
-          .as("2,000 jobs, each woken and answered, on the same worker")
-          .containsOnly(pid);
-    } finally {
-      System.setOut(original);
+    String out;
+    try (StdoutCapture captured = new StdoutCapture()) {
+      try (JobServer server = JobServer.processes(1)) {
+        pid = server.submit(() -> ProcessHandle.current().pid()).get(60, SECONDS);
+        assertThat(server.submit(() -> System.in.read()).get(60, SECONDS))
+            .as("standard input, which carries the server's wake-ups, reads as empty")
+            .isEqualTo(-1);
+        server
+            .submit(
+                () -> {
+                  byte[] bells = new byte[4096];
+                  Arrays.fill(bells, (byte) 0xFF);
+                  System.out.write(bells);
+                  System.out.println();
+                  System.out.println("after the bytes");
+                  System.out.close();
+                  return 0;
+                })
+            .get(60, SECONDS);
+        List<Long> pids =
+            server.map(
+                x -> ProcessHandle.current().pid(), IntStream.range(0, 2000).boxed().toList(), 1);
+        assertThat(pids)
+            .as("2,000 jobs, each woken and answered, on the same worker")
+            .containsOnly(pid);
+      }
+      out = captured.text();
     }
-    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(out)
         .contains("[worker-1 pid " + pid + "] " + "\uFFFD".repeat(4096) + "\n")
         .contains("[worker-1 pid " + pid + "] after the bytes\n");
