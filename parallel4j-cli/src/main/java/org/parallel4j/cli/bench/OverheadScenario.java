@@ -8,10 +8,12 @@ import org.parallel4j.JobServer;
 
 /**
  * What a task costs on each engine, and how long a task must be for an engine to pay off (the
- * article's warning that the work must outweigh the communication): trivial-task throughput with
- * one {@code submit} per task and with {@code map}, the sequential round trip, and the speed-up
- * over a serial loop of tasks that each keep a core busy for 1 µs to 100 ms, batched by {@code
- * map}'s chunking and not batched (one job per task).
+ * article's warning that the work must outweigh the communication): how long a new server takes to
+ * its first result ({@code mode=start}: for worker processes, the JVMs' start, after a first server
+ * that may record their start-up cache), trivial-task throughput with one {@code submit} per task
+ * and with {@code map}, the sequential round trip, and the speed-up over a serial loop of tasks
+ * that each keep a core busy for 1 µs to 100 ms, batched by {@code map}'s chunking and not batched
+ * (one job per task).
  */
 final class OverheadScenario {
   private OverheadScenario() {}
@@ -19,6 +21,7 @@ final class OverheadScenario {
   static List<Row> run(Bench b) throws Exception {
     List<Row> rows = new ArrayList<>();
     for (String engine : List.of("threads", "virtual", "processes")) {
+      start(b, engine, rows);
       try (JobServer server = server(engine, b.cores)) {
         trivial(b, engine, server, rows);
         for (int micros :
@@ -37,6 +40,30 @@ final class OverheadScenario {
       case "virtual" -> JobServer.virtualThreads();
       default -> JobServer.processes(cores);
     };
+  }
+
+  /**
+   * A new server of {@code b.cores} workers to the result of its first trivial task, median of
+   * several; closing it is not counted. The first server is not counted either: it may record the
+   * worker processes' start-up cache, which later servers start from.
+   */
+  private static void start(Bench b, String engine, List<Row> rows) throws Exception {
+    int rounds = b.quick ? 3 : 7;
+    b.progress.start("overhead: " + engine + " mode=start");
+    List<Double> millis = new ArrayList<>(rounds);
+    for (int i = 0; i <= rounds; i++) {
+      long t0 = System.nanoTime();
+      try (JobServer server = server(engine, b.cores)) {
+        server.submit(x -> x + 1, 1).get();
+        if (i > 0) {
+          millis.add((System.nanoTime() - t0) / 1e6);
+        }
+      }
+      b.progress.advance((i + 1.0) / (rounds + 1));
+    }
+    double p50 = Measure.median(millis);
+    rows.add(new Row("overhead", engine, "mode=start", "start_ms", p50, "ms"));
+    b.progress.end(String.format(Locale.ROOT, "%.1f ms", p50));
   }
 
   private static void trivial(Bench b, String engine, JobServer server, List<Row> rows)

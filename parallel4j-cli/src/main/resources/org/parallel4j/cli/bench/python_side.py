@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+import multiprocessing
 from multiprocessing import Pool
 
 
@@ -62,10 +63,27 @@ def row(scenario, engine, param, metric, value, unit):
                 value=float(value), unit=unit)
 
 
+def start_ms(rounds, workers, context):
+    """A new ProcessPoolExecutor to its first result, median in ms; its shutdown not counted,
+    nor the first pool (imports)."""
+    times = []
+    for i in range(rounds + 1):
+        begin = time.perf_counter()
+        with ProcessPoolExecutor(workers, mp_context=context) as ex:
+            ex.submit(plus_one, 0).result()
+            if i > 0:
+                times.append((time.perf_counter() - begin) * 1000)
+    return statistics.median(times)
+
+
 def overhead(n, rounds, workers):
     xs = list(range(n))
     rows = [row("overhead", "python-serial", "mode=loop", "tasks_per_s",
                 n / timed(rounds, lambda: [plus_one(x) for x in xs]), "1/s")]
+    rows.append(row("overhead", "python-processpool", "mode=start", "start_ms",
+                    start_ms(rounds, workers, None), "ms"))
+    rows.append(row("overhead", "python-processpool", "mode=start,context=spawn", "start_ms",
+                    start_ms(rounds, workers, multiprocessing.get_context("spawn")), "ms"))
     with ThreadPoolExecutor(workers) as ex:
         t = timed(rounds, lambda: [f.result() for f in [ex.submit(plus_one, x) for x in xs]])
         rows.append(row("overhead", "python-threads", "mode=submit", "tasks_per_s", n / t, "1/s"))

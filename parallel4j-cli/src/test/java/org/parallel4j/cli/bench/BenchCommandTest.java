@@ -47,6 +47,7 @@ class BenchCommandTest {
       assertThat(rows).contains("\"scenario\": \"" + scenario + "\"");
     }
     for (String engine : List.of("threads", "virtual", "processes")) {
+      assertRow(rows, "overhead", engine, "mode=start", "start_ms");
       assertRow(rows, "overhead", engine, "mode=submit", "tasks_per_s");
       assertRow(rows, "overhead", engine, "mode=map", "tasks_per_s");
       assertRow(rows, "overhead", engine, "mode=sequential", "rtt_us_p50");
