@@ -75,15 +75,21 @@ final class Stdout {
   }
 
   /**
-   * The server's side: splits what a worker wrote into lines of text and rings. Used by one thread,
-   * which {@link #feed}s it what it reads, in order.
+   * The server's side: splits what a worker wrote into lines of text and rings. A line ends at
+   * {@code \n}, {@code \r} or {@code \r\n}, as {@code BufferedReader.readLine} has it (a progress
+   * bar redrawn with {@code \r} is a line per redraw, not one line that grows for the whole run),
+   * or after {@value #MAX_LINE} bytes, so that output without line ends cannot fill this JVM. Used
+   * by one thread, which {@link #feed}s it what it reads, in order.
    */
   static final class Decoder {
+    static final int MAX_LINE = 64 * 1024;
+
     private final Consumer<String> lines;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private boolean escaped; // the last byte fed was ESCAPE
+    private boolean afterCr; // the last text byte was \r: a \n now ends no other line
 
-    /** Hands each complete line, without its line terminator, to {@code lines}. */
+    /** Hands each line, without its line terminator, to {@code lines}. */
     Decoder(Consumer<String> lines) {
       this.lines = lines;
     }
@@ -95,18 +101,32 @@ final class Stdout {
         int v = b[i] & 0xff;
         if (escaped) {
           escaped = false;
-          line.write(v == 1 ? BELL : v == 2 ? ESCAPE : v);
+          text(v == 1 ? BELL : v == 2 ? ESCAPE : v);
         } else if (v == BELL) {
           rings++;
         } else if (v == ESCAPE) {
           escaped = true;
-        } else if (v == '\n') {
-          endLine();
         } else {
-          line.write(v);
+          text(v);
         }
       }
       return rings;
+    }
+
+    private void text(int v) {
+      boolean crBefore = afterCr;
+      afterCr = v == '\r';
+      if (v == '\n' && crBefore) {
+        return; // the \n of \r\n
+      }
+      if (v == '\n' || v == '\r') {
+        endLine();
+        return;
+      }
+      line.write(v);
+      if (line.size() >= MAX_LINE) {
+        endLine();
+      }
     }
 
     /** At the end of the stream: hands on a last line that had no terminator. */
@@ -117,13 +137,9 @@ final class Stdout {
     }
 
     private void endLine() {
-      byte[] bytes = line.toByteArray();
-      int len = bytes.length;
-      if (len > 0 && bytes[len - 1] == '\r') {
-        len--;
-      }
+      String text = line.toString(StandardCharsets.UTF_8);
       line.reset();
-      lines.accept(new String(bytes, 0, len, StandardCharsets.UTF_8));
+      lines.accept(text);
     }
   }
 }

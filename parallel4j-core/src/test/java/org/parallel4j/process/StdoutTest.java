@@ -74,24 +74,35 @@ class StdoutTest {
 
     List<String> lines = new ArrayList<>();
     Stdout.Decoder decoder = new Stdout.Decoder(lines::add);
-    byte[] utf8 = "h\u00e9llo \u2603\r\nno end".getBytes(StandardCharsets.UTF_8);
+    byte[] utf8 = "h\u00e9llo \u2603\r\n10%\r20%\rno end".getBytes(StandardCharsets.UTF_8);
     assertThat(decoder.feed(utf8, utf8.length)).isZero();
     decoder.finish();
-    assertThat(lines).containsExactly("h\u00e9llo \u2603", "no end");
+    assertThat(lines).containsExactly("h\u00e9llo \u2603", "10%", "20%", "no end");
+
+    lines.clear(); // output that never ends a line is handed on in bounded pieces
+    byte[] endless = new byte[3 * Stdout.Decoder.MAX_LINE + 5];
+    java.util.Arrays.fill(endless, (byte) 'x');
+    decoder.feed(endless, endless.length);
+    assertThat(lines).hasSize(3).allMatch(l -> l.length() == Stdout.Decoder.MAX_LINE);
+    decoder.finish();
+    assertThat(lines).hasSize(4).last().isEqualTo("xxxxx");
   }
 
+  /** Lines as {@code BufferedReader.readLine} splits them, each decoded as UTF-8. */
   private static List<String> expectedLines(byte[] printed) {
     List<String> lines = new ArrayList<>();
     int start = 0;
-    for (int i = 0; i <= printed.length; i++) {
-      if (i == printed.length && i == start) {
-        break; // no unterminated last line
-      }
-      if (i == printed.length || printed[i] == '\n') {
-        int end = i > start && printed[i - 1] == '\r' ? i - 1 : i;
-        lines.add(new String(printed, start, end - start, StandardCharsets.UTF_8));
+    for (int i = 0; i < printed.length; i++) {
+      if (printed[i] == '\n' || printed[i] == '\r') {
+        lines.add(new String(printed, start, i - start, StandardCharsets.UTF_8));
+        if (printed[i] == '\r' && i + 1 < printed.length && printed[i + 1] == '\n') {
+          i++;
+        }
         start = i + 1;
       }
+    }
+    if (start < printed.length) {
+      lines.add(new String(printed, start, printed.length - start, StandardCharsets.UTF_8));
     }
     return lines;
   }
