@@ -55,11 +55,10 @@ public class Job<R> extends CompletableFuture<R> {
   private final long id;
   private final long submittedAt;
   private volatile int state;
-  // Written by the one worker that holds the job, before the CAS to RUNNING (canceller, names,
-  // attempts, startedAt) or before the future completes (endedAt), which publish them; a
-  // reader that sees the job running or done sees them. Reads while the job runs are diagnostic.
-  private Runnable canceller;
-  private Runnable dropper; // null where a job begun is a job running
+  // Written by the backend that holds the job, before the CAS to RUNNING (lease, names) or before
+  // the future completes (attempts, startedAt, endedAt), which publish them; a reader that sees
+  // the job running or done sees them. Reads while the job runs are diagnostic.
+  private Lease lease; // the attempt that holds the job: cancels reach its backend through it
   private String backend;
   private String worker;
   private int attempts;
@@ -135,8 +134,8 @@ public class Job<R> extends CompletableFuture<R> {
     boolean cancelled = super.cancel(mayInterruptIfRunning);
     if (cancelled && mayInterruptIfRunning) {
       interruptIfRunning();
-    } else if (cancelled && state == RUNNING && dropper != null) {
-      dropper.run(); // it may still wait in its worker's queue: skip it there
+    } else if (cancelled && state == RUNNING) {
+      lease.skip(); // it may still wait in its worker's queue: skip it there
     }
     return cancelled;
   }
@@ -153,7 +152,7 @@ public class Job<R> extends CompletableFuture<R> {
   private void interruptIfRunning() {
     if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
       try {
-        canceller.run();
+        lease.interrupt();
       } finally {
         state = FINISHED; // releases the worker waiting in finishRunning
       }
@@ -212,7 +211,7 @@ public class Job<R> extends CompletableFuture<R> {
   public String toString() {
     String outcome;
     if (!isDone()) {
-      outcome = startedAt == 0 ? "queued" : "running";
+      outcome = state == NEW ? "queued" : startedAt == 0 ? "waiting in its worker" : "running";
     } else if (isCancelled()) {
       outcome = "cancelled";
     } else if (isCompletedExceptionally()) {
@@ -231,20 +230,19 @@ public class Job<R> extends CompletableFuture<R> {
         runTime().toNanos() / 1e6);
   }
 
-  // ---- called by Work on behalf of a backend --------------------------------------------------
+  // ---- called by a Lease on behalf of a backend ---------------------------------------------
 
-  boolean begin(
-      String backendName, String workerName, Runnable canceller, Runnable dropper, long now) {
+  /**
+   * The job is held by {@code lease}, on {@code workerName} of {@code backendName}: cancels reach
+   * it there from now on. False when it was cancelled first.
+   */
+  boolean hold(String backendName, String workerName, Lease lease) {
     if (isDone()) {
       return false;
     }
-    this.canceller = canceller;
-    this.dropper = dropper;
+    this.lease = lease;
     this.backend = backendName;
     this.worker = workerName;
-    this.attempts = attempts + 1; // only the one worker that holds the item writes it
-    this.endedAt = 0;
-    this.startedAt = now;
     if (!STATE.compareAndSet(this, NEW, RUNNING)) {
       return false;
     }
@@ -253,6 +251,13 @@ public class Job<R> extends CompletableFuture<R> {
       return false;
     }
     return true;
+  }
+
+  /** The holder began to run the job at {@code now}: an attempt, and the run time, start. */
+  void started(long now) {
+    this.attempts = attempts + 1; // only the one backend that holds the job writes it
+    this.endedAt = 0;
+    this.startedAt = now;
   }
 
   /** The body has returned: wait out an interrupt in progress so that none leaks past here. */
@@ -264,16 +269,9 @@ public class Job<R> extends CompletableFuture<R> {
     }
   }
 
-  /**
-   * The attempt was lost and the job goes back to the queue: it may start again.
-   *
-   * @param counted whether the lost attempt counts against the job's attempts
-   */
-  void rearm(boolean counted) {
+  /** The attempt was lost and the job goes back to the queue: it may be held again. */
+  void rearm() {
     finishRunning();
-    if (!counted) {
-      attempts--;
-    }
     state = NEW;
   }
 

@@ -27,8 +27,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+import org.parallel4j.process.KryoCodec;
 import org.parallel4j.process.ProcessBackend;
+import org.parallel4j.process.WorkerOptions;
 import org.parallel4j.spi.Backend;
+import org.parallel4j.spi.Codec;
+import org.parallel4j.spi.TaskBody;
+import org.parallel4j.threads.ThreadBackend;
 
 /**
  * Runs tasks on threads, virtual threads, worker processes or cluster nodes, behind one API:
@@ -110,7 +115,14 @@ public final class JobServer implements ExecutorService {
   private final long startedAt;
   private final java.util.concurrent.LinkedTransferQueue<Work> queue =
       new java.util.concurrent.LinkedTransferQueue<>();
-  private final List<Lane> lanes;
+  // the backends taking work, in the order added; every backend ever added, for stats
+  private final java.util.concurrent.CopyOnWriteArrayList<Lane> lanes =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.concurrent.CopyOnWriteArrayList<Lane> everyLane =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Lane engine; // the builder's local engine, whose workers setWorkers sets; or null
+  private final Codec givenCodec; // or null: Kryo, made on first use
+  private volatile Codec codec;
   private final AtomicLong ids = new AtomicLong();
   private final LongAdder retired = new LongAdder();
   private final LongAdder dropped = new LongAdder();
@@ -128,14 +140,117 @@ public final class JobServer implements ExecutorService {
     this.startedAt = ticker.read();
     this.maxAttempts = b.maxAttempts > 0 ? b.maxAttempts : 3;
     this.defaultDeadlineNanos = b.taskDeadline == null ? 0 : b.taskDeadline.toNanos();
-    Backend local =
-        b.engine == Engine.PROCESSES
-            ? new ProcessBackend(name, b.workers, b.workerOptions)
-            : new ThreadBackend(name, b.engine == Engine.VIRTUAL, b.workers);
-    this.lanes = List.of(new Lane(this, local));
-    for (Lane lane : lanes) {
-      lane.backend().start(lane);
+    this.givenCodec = b.codec;
+    List<Backend> backends = new ArrayList<>();
+    if (b.engine != null) {
+      backends.add(
+          b.engine == Engine.PROCESSES
+              ? new ProcessBackend(b.workers, b.workerOptions)
+              : new ThreadBackend(b.engine == Engine.VIRTUAL, b.workers));
     }
+    backends.addAll(b.backends);
+    Lane first = null;
+    try {
+      for (Backend backend : backends) {
+        Lane lane = startLane(backend);
+        if (first == null) {
+          first = lane;
+        }
+      }
+    } catch (RuntimeException e) { // a backend that cannot start: stop the ones that did
+      for (Lane lane : lanes) {
+        lane.backend().shutdown(() -> {});
+      }
+      throw e;
+    }
+    this.engine = b.engine == null ? null : first;
+  }
+
+  private Lane startLane(Backend backend) {
+    Objects.requireNonNull(backend, "backend");
+    Lane lane = new Lane(this, backend);
+    backend.start(lane);
+    lanes.add(lane);
+    everyLane.add(lane);
+    return lane;
+  }
+
+  /**
+   * Adds a backend while the server runs: it is started and takes queued jobs at once, beside the
+   * others, from the one queue.
+   *
+   * @throws IllegalStateException after shutdown, or when the backend cannot start
+   * @throws IllegalArgumentException when the backend was added before
+   */
+  public void addBackend(Backend backend) {
+    Objects.requireNonNull(backend, "backend");
+    synchronized (this) {
+      if (runState != RUNNING) {
+        throw new IllegalStateException(
+            snapshot("cannot add backend " + backend.name() + ": the job server is shut down"));
+      }
+      for (Lane lane : everyLane) {
+        if (lane.backend() == backend) {
+          throw new IllegalArgumentException("backend: " + backend.name() + " (already added)");
+        }
+      }
+      startLane(backend);
+    }
+    backend.workAvailable();
+  }
+
+  /**
+   * Removes a backend while the server runs: it takes no more jobs, finishes those it holds, and
+   * stops. A job it still held when it stopped goes back to the queue. Its row stays in {@link
+   * #stats()}.
+   *
+   * @return completes once the backend has stopped
+   * @throws IllegalArgumentException when the backend is not one of this server's
+   */
+  public CompletableFuture<Void> removeBackend(Backend backend) {
+    Objects.requireNonNull(backend, "backend");
+    Lane lane = null;
+    for (Lane l : lanes) {
+      if (l.backend() == backend) {
+        lane = l;
+      }
+    }
+    if (lane == null) {
+      throw new IllegalArgumentException(
+          "backend: " + backend.name() + " (expected: one of " + backendNames() + ")");
+    }
+    Lane removed = lane;
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
+    removed.close();
+    lanes.remove(removed);
+    backend.shutdown(
+        () -> {
+          removed.reclaimAll();
+          stopped.complete(null);
+        });
+    return stopped;
+  }
+
+  /** The backends taking work now, in the order they were added. */
+  public List<Backend> backends() {
+    List<Backend> all = new ArrayList<>();
+    for (Lane lane : lanes) {
+      all.add(lane.backend());
+    }
+    return all;
+  }
+
+  private List<String> backendNames() {
+    List<String> names = new ArrayList<>();
+    for (Lane lane : lanes) {
+      names.add(lane.backendName());
+    }
+    return names;
+  }
+
+  /** A backend reported itself lost: it is no longer fed. */
+  void removeLane(Lane lane) {
+    lanes.remove(lane);
   }
 
   /** A server with {@code workers} platform threads. */
@@ -183,7 +298,7 @@ public final class JobServer implements ExecutorService {
    */
   public <A, R> Job<R> submit(Task.Fn<? super A, ? extends R> fn, A argument) {
     Objects.requireNonNull(fn, "fn");
-    return start(fn, argument, true, 0);
+    return start(fn, argument, 0);
   }
 
   /**
@@ -211,7 +326,7 @@ public final class JobServer implements ExecutorService {
   /** Runs {@code task.call()}. */
   public <R> Job<R> submit(Task.Call<R> task) {
     Objects.requireNonNull(task, "task");
-    return start(task, null, false, 0);
+    return start(task, null, 0);
   }
 
   /**
@@ -222,7 +337,7 @@ public final class JobServer implements ExecutorService {
   public <A, R> Job<R> submit(
       Task.Fn<? super A, ? extends R> fn, A argument, java.time.Duration deadline) {
     Objects.requireNonNull(fn, "fn");
-    return start(fn, argument, true, deadlineNanos(deadline));
+    return start(fn, argument, deadlineNanos(deadline));
   }
 
   /**
@@ -231,14 +346,13 @@ public final class JobServer implements ExecutorService {
    */
   public <R> Job<R> submit(Task.Call<R> task, java.time.Duration deadline) {
     Objects.requireNonNull(task, "task");
-    return start(task, null, false, deadlineNanos(deadline));
+    return start(task, null, deadlineNanos(deadline));
   }
 
   /** Takes an id for a new job and queues it; {@code deadlineNanos} 0 means the default. */
-  private <R> Job<R> start(
-      java.io.Serializable task, Object argument, boolean hasArgument, long deadlineNanos) {
+  private <R> Job<R> start(TaskBody task, Object argument, long deadlineNanos) {
     Job<R> job = newJob();
-    Work work = new Work(job, task, argument, hasArgument);
+    Work work = new Work(job, task, argument);
     work.deadlineNanos = deadlineNanos;
     accept(work);
     return job;
@@ -304,19 +418,22 @@ public final class JobServer implements ExecutorService {
     if (work.deadlineNanos == 0) {
       work.deadlineNanos = defaultDeadlineNanos;
     }
-    try {
-      work.prepared = lanes.get(0).backend().prepare(work.task(), work.argument());
-    } catch (RuntimeException e) { // refused: the job was never accepted
-      retire();
-      throw e;
+    List<Lane> now = lanes;
+    if (!now.isEmpty()) {
+      try {
+        work.preparedFor(now.get(0).backend()); // others prepare it if they take it
+      } catch (RuntimeException e) { // refused: the job was never accepted
+        retire();
+        throw e;
+      }
     }
-    for (Lane lane : lanes) {
+    for (Lane lane : now) {
       if (lane.offer(work)) {
         return;
       }
     }
     queue.add(work);
-    for (Lane lane : lanes) {
+    for (Lane lane : now) {
       lane.backend().workAvailable();
     }
   }
@@ -348,6 +465,25 @@ public final class JobServer implements ExecutorService {
       }
     }
     return t.schedule(action, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The codec for backends that ship jobs: the builder's, or Kryo's, made on first use. */
+  Codec codec() {
+    Codec c = codec;
+    if (c == null) {
+      synchronized (this) {
+        c = codec;
+        if (c == null) {
+          c = givenCodec != null ? givenCodec : new KryoCodec();
+          codec = c;
+        }
+      }
+    }
+    return c;
+  }
+
+  static System.Logger logger() {
+    return Log.LOG;
   }
 
   /** How many times a job may be started before a lost worker fails it. */
@@ -383,7 +519,7 @@ public final class JobServer implements ExecutorService {
 
   private long completed() {
     long n = dropped.sum();
-    for (Lane lane : lanes) {
+    for (Lane lane : everyLane) {
       n += lane.jobs();
     }
     return n;
@@ -717,7 +853,12 @@ public final class JobServer implements ExecutorService {
    */
   public void setWorkers(int workers) {
     checkPositive("workers", workers);
-    lanes.get(0).backend().setWorkers(workers);
+    Lane local = engine;
+    if (local == null || !lanes.contains(local)) {
+      throw new IllegalStateException(
+          snapshot("setWorkers: no local engine (its backends: " + backendNames() + ")"));
+    }
+    local.backend().setWorkers(workers);
   }
 
   /** The number of workers over all backends ({@link Integer#MAX_VALUE} for no limit). */
@@ -732,16 +873,16 @@ public final class JobServer implements ExecutorService {
   /** A snapshot of the jobs run so far, per backend: Parallel Python's {@code print_stats}. */
   public Stats stats() {
     long total = 0;
-    for (Lane lane : lanes) {
+    for (Lane lane : everyLane) {
       total += lane.jobs();
     }
-    List<Stats.Backend> rows = new ArrayList<>(lanes.size());
-    for (Lane lane : lanes) {
+    List<Stats.Backend> rows = new ArrayList<>(everyLane.size());
+    for (Lane lane : everyLane) {
       long jobs = lane.jobs();
       rows.add(
           new Stats.Backend(
               lane.backendName(),
-              lane.backend().workers(),
+              lanes.contains(lane) ? lane.backend().workers() : 0,
               jobs,
               total == 0 ? 0 : 100.0 * jobs / total,
               Duration.ofNanos(lane.nanos())));
@@ -780,7 +921,7 @@ public final class JobServer implements ExecutorService {
     queue.drainTo(drained);
     List<Runnable> neverRun = new ArrayList<>(drained.size());
     for (Work w : drained) {
-      w.job().cancel(false);
+      w.job.cancel(false);
       neverRun.add(w.asRunnable());
       dropped();
     }
@@ -806,25 +947,30 @@ public final class JobServer implements ExecutorService {
     if (!terminating.compareAndSet(0, 1)) {
       return;
     }
-    AtomicInteger left = new AtomicInteger(lanes.size());
-    for (Lane lane : lanes) {
-      lane.backend()
-          .shutdown(
-              () -> {
-                if (left.decrementAndGet() == 0) {
-                  runState = TERMINATED;
-                  java.util.concurrent.ScheduledThreadPoolExecutor t = timer;
-                  if (t != null) {
-                    t.shutdownNow();
-                  }
-                  ThreadPoolExecutor cb = callbacks;
-                  if (cb != null) {
-                    cb.shutdown();
-                  }
-                  terminated.countDown();
-                }
-              });
+    List<Lane> stopping;
+    synchronized (this) { // no backend is added from here on: addBackend checks the run state
+      stopping = List.copyOf(lanes);
     }
+    AtomicInteger left = new AtomicInteger(stopping.size() + 1);
+    Runnable oneStopped =
+        () -> {
+          if (left.decrementAndGet() == 0) {
+            runState = TERMINATED;
+            java.util.concurrent.ScheduledThreadPoolExecutor t = timer;
+            if (t != null) {
+              t.shutdownNow();
+            }
+            ThreadPoolExecutor cb = callbacks;
+            if (cb != null) {
+              cb.shutdown();
+            }
+            terminated.countDown();
+          }
+        };
+    for (Lane lane : stopping) {
+      lane.backend().shutdown(oneStopped);
+    }
+    oneStopped.run();
   }
 
   @Override
@@ -1010,10 +1156,35 @@ public final class JobServer implements ExecutorService {
     private int workers;
     private Ticker ticker;
     private int maxAttempts;
-    private org.parallel4j.process.WorkerOptions workerOptions =
-        org.parallel4j.process.WorkerOptions.defaults();
+    private WorkerOptions workerOptions = WorkerOptions.defaults();
     private final java.util.Set<String> workerOptionsSet = new java.util.LinkedHashSet<>();
     private java.time.Duration taskDeadline;
+    private Codec codec;
+    private final List<Backend> backends = new ArrayList<>();
+
+    /**
+     * Adds a backend of your own (a remote node, a test backend) beside the engine, or instead of
+     * one; may be called for several. Backends take work from the one queue in the order added.
+     */
+    public Builder backend(Backend backend) {
+      Objects.requireNonNull(backend, "backend");
+      if (backends.contains(backend)) {
+        throw new IllegalStateException("backend: " + backend.name() + " already added");
+      }
+      backends.add(backend);
+      return this;
+    }
+
+    /**
+     * The codec that encodes jobs for backends that ship them (default: Kryo). Worker processes
+     * make their own instance of the same class, so it needs a public no-argument constructor.
+     */
+    public Builder codec(Codec codec) {
+      Objects.requireNonNull(codec, "codec");
+      checkUnset("codec", this.codec);
+      this.codec = codec;
+      return this;
+    }
 
     /**
      * The longest any job may run from when it starts (default: no limit); a submit with its own
@@ -1170,16 +1341,16 @@ public final class JobServer implements ExecutorService {
      * @throws IllegalStateException when no engine was chosen
      */
     public JobServer build() {
-      if (engine == null) {
+      if (engine == null && backends.isEmpty()) {
         throw new IllegalStateException(
-            "engine: not set (expected: threads(n), virtualThreads(), virtualThreads(n) or"
-                + " processes(n))");
+            "engine: not set (expected: threads(n), virtualThreads(), virtualThreads(n),"
+                + " processes(n) or a backend(...))");
       }
       if (engine != Engine.PROCESSES && !workerOptionsSet.isEmpty()) {
         throw new IllegalStateException(
             String.join(", ", workerOptionsSet)
                 + ": worker process options, but the engine is "
-                + describe(engine, workers));
+                + (engine == null ? "not set" : describe(engine, workers)));
       }
       return new JobServer(this);
     }

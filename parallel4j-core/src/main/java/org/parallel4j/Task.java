@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
+import org.parallel4j.spi.TaskBody;
 
 /**
  * The shapes a task can take: a function of one argument ({@link Fn}), a computation with none
@@ -24,7 +25,7 @@ public final class Task {
    * @param <R> the result type
    */
   @FunctionalInterface
-  public interface Fn<A, R> extends Function<A, R>, Serializable {
+  public interface Fn<A, R> extends Function<A, R>, TaskBody {
     /**
      * Runs the task body.
      *
@@ -48,6 +49,13 @@ public final class Task {
         throw new CompletionException(e);
       }
     }
+
+    /** Runs the body for a backend: {@link #call} with the argument given at submit. */
+    @Override
+    @SuppressWarnings("unchecked")
+    default Object invoke(Object argument) throws Exception {
+      return call((A) argument);
+    }
   }
 
   /**
@@ -56,7 +64,13 @@ public final class Task {
    * @param <R> the result type
    */
   @FunctionalInterface
-  public interface Call<R> extends Callable<R>, Serializable {}
+  public interface Call<R> extends Callable<R>, TaskBody {
+    /** Runs the body for a backend: {@link #call}; there is no argument. */
+    @Override
+    default Object invoke(Object argument) throws Exception {
+      return call();
+    }
+  }
 
   /**
    * A step with neither argument nor result, such as a worker process's initializer.
@@ -64,12 +78,19 @@ public final class Task {
    * <p>Its body may throw checked exceptions.
    */
   @FunctionalInterface
-  public interface Run extends Serializable {
+  public interface Run extends TaskBody {
     /**
      * Runs the body.
      *
      * @throws Exception whatever the body throws
      */
     void run() throws Exception;
+
+    /** Runs the body for a backend: {@link #run}, and {@code null} as the result. */
+    @Override
+    default Object invoke(Object argument) throws Exception {
+      run();
+      return null;
+    }
   }
 }

@@ -4,13 +4,16 @@ import java.io.Serial;
 import java.util.List;
 
 /**
- * A job's worker process died while running it, and the job has used all its attempts. The message
- * names the worker, its pid, how it ended, the attempts and the last lines the worker wrote to its
- * standard error.
+ * A job's worker was lost while running it (its process died, or its node left), and the job has
+ * used all its attempts. The message names the backend and worker, the worker's pid where it is a
+ * process of this machine, how it ended, the attempts and the last lines it wrote to its standard
+ * error.
  */
 public final class WorkerCrashedException extends RuntimeException {
-  @Serial private static final long serialVersionUID = 1L;
+  @Serial private static final long serialVersionUID = 2L;
 
+  private final String backend;
+  private final String worker;
   private final long pid;
   private final String exit;
   private final int attempts;
@@ -19,33 +22,53 @@ public final class WorkerCrashedException extends RuntimeException {
   /**
    * Creates the exception.
    *
+   * @param backend the backend the worker belonged to, such as {@code processes}
    * @param worker the worker's name
-   * @param pid the worker's process id
-   * @param exit how the process ended, such as {@code exit code 3} or {@code killed by signal 9}
+   * @param pid the worker's process id, or {@code -1} when it is not a process of this machine
+   * @param exit how it ended, such as {@code exit code 3} or {@code killed by signal 9}
    * @param jobId the job
    * @param attempts the attempts the job made
    * @param lastErrorLines the last lines the worker wrote to standard error
    */
   public WorkerCrashedException(
-      String worker, long pid, String exit, long jobId, int attempts, List<String> lastErrorLines) {
+      String backend,
+      String worker,
+      long pid,
+      String exit,
+      long jobId,
+      int attempts,
+      List<String> lastErrorLines) {
     super(
         String.format(
-            "%s (pid %d) died (%s) while running job %d (attempts=%d)%s",
+            "%s/%s%s died (%s) while running job %d (attempts=%d)%s",
+            backend,
             worker,
-            pid,
+            pid < 0 ? "" : " (pid " + pid + ")",
             exit,
             jobId,
             attempts,
             lastErrorLines.isEmpty()
                 ? "; it wrote nothing to stderr"
                 : "; last stderr lines:\n  " + String.join("\n  ", lastErrorLines)));
+    this.backend = backend;
+    this.worker = worker;
     this.pid = pid;
     this.exit = exit;
     this.attempts = attempts;
     this.lastErrorLines = lastErrorLines.toArray(new String[0]);
   }
 
-  /** The process id of the worker that died. */
+  /** The backend of the worker that was lost, such as {@code processes}. */
+  public String backend() {
+    return backend;
+  }
+
+  /** The name of the worker that was lost. */
+  public String worker() {
+    return worker;
+  }
+
+  /** The process id of the worker that died, or {@code -1} when it was not a local process. */
   public long pid() {
     return pid;
   }

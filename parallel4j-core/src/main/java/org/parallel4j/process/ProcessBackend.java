@@ -20,12 +20,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.parallel4j.Task;
-import org.parallel4j.WorkerCrashedException;
 import org.parallel4j.spi.Backend;
+import org.parallel4j.spi.BackendContext;
 import org.parallel4j.spi.Codec;
+import org.parallel4j.spi.JobControl;
+import org.parallel4j.spi.TaskBody;
 import org.parallel4j.spi.WorkItem;
 import org.parallel4j.spi.WorkSource;
+import org.parallel4j.spi.WorkerHandle;
+import org.parallel4j.spi.WorkerLoss;
 
 /**
  * Runs jobs in worker JVMs started by this one: Python's process pools and Parallel Python's local
@@ -49,10 +52,11 @@ import org.parallel4j.spi.WorkSource;
  * no system call, and a stream of jobs costs a ring per batch, not per job.
  *
  * <p><b>Encoding.</b> A job is encoded at submit, on the submitting thread (so a job that cannot be
- * shipped is refused there), with {@link KryoCodec}: its function apart from its argument, so that
- * a function that cannot change is encoded once and sent to each worker once, into one of {@link
- * #FUNCTION_SLOTS} slots; later tasks carry the slot and their argument ({@link Shipment}). A
- * lambda made anew for each submit sends its class that way and, per task, only the values it
+ * shipped is refused there), or when this backend takes it if another backend was asked at submit,
+ * with the server's codec ({@link KryoCodec} by default): its function apart from its argument, so
+ * that a function that cannot change is encoded once and sent to each worker once, into one of
+ * {@link #FUNCTION_SLOTS} slots; later tasks carry the slot and their argument ({@link Shipment}).
+ * A lambda made anew for each submit sends its class that way and, per task, only the values it
  * captured ({@link LambdaShape}).
  *
  * <p><b>Dispatch.</b> Each worker may hold a window of jobs in flight: about a millisecond of work
@@ -62,16 +66,19 @@ import org.parallel4j.spi.WorkSource;
  * window is free, every job at hand in one write; a dispatcher thread per worker feeds it when it
  * is idle and work is queued ({@link #workAvailable} wakes it). So a faster worker takes more, and
  * a stream of jobs wakes no thread to dispatch them. The worker runs its jobs in order, so the head
- * of its in-flight queue is the one running: its deadline is watched from when it becomes the head.
+ * of its in-flight queue is the one running: it is reported {@linkplain WorkItem#started started}
+ * when it becomes the head, so that its run time and its deadline (watched by the server) count
+ * from then.
  *
  * <p><b>Start-up.</b> Workers run with SerialGC, no perf data, {@code -XX:+ExitOnOutOfMemoryError}
  * and native reflection accessors, and start from a class-data cache that one worker of the first
  * pool records as it exits ({@link WorkerCache}).
  *
  * <p><b>Failure.</b> A worker whose channel closes (it exited, was killed, crashed, or sent a bad
- * frame) is noticed by its reader at once; its in-flight jobs go back to the queue for another
- * attempt, or fail with {@link WorkerCrashedException} when they have used all their attempts, and
- * a fresh worker replaces it. Jobs on other workers are not disturbed.
+ * frame) is noticed by its reader at once and reported {@linkplain WorkerHandle#lost lost} with how
+ * it ended and its last lines; the server, which holds the lease of every job assigned to it, runs
+ * them again or fails them, and a fresh worker replaces it. Jobs on other workers are not
+ * disturbed. Past a job's deadline the server asks this backend to stop it: its worker is killed.
  *
  * <p><b>Lifecycle.</b> Workers start with the backend. At shutdown each worker is told to finish
  * and exit; termination is reported once every worker process has ended.
@@ -95,11 +102,12 @@ public final class ProcessBackend implements Backend {
   private static final int IDLE = 0;
   private static final int UNREAD = 1;
 
-  private final String serverName;
+  private String serverName; // these four are set at start
+  private BackendContext context;
+  private Codec codec;
+  private byte[] initializer; // encoded, or null
   private final int maxFrame;
   private final WorkerOptions options;
-  private final byte[] initializer; // encoded, or null
-  private final Codec codec = new KryoCodec();
   private final Shipment.Cache functions = new Shipment.Cache();
   private volatile Exception lastStartFailure;
   private final WorkerCache cache; // null when workers start without one
@@ -110,7 +118,6 @@ public final class ProcessBackend implements Backend {
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
   private final Path dir; // a private temporary directory for ring files, or null: /dev/shm
   private final Path ringDir; // /dev/shm where there is one: memory, not a disk
-  private final java.util.concurrent.ScheduledExecutorService timer;
   private volatile int target;
   private volatile boolean stopping;
   private WorkSource source;
@@ -118,28 +125,14 @@ public final class ProcessBackend implements Backend {
   /**
    * A backend of {@code workers} worker processes.
    *
-   * @param serverName the job server's name, for thread names
    * @param workers the number of worker processes
    * @param options how workers are started and kept
-   * @throws IllegalArgumentException when the initializer cannot be sent to a worker
    */
-  public ProcessBackend(String serverName, int workers, WorkerOptions options) {
-    this.serverName = serverName;
+  public ProcessBackend(int workers, WorkerOptions options) {
     this.target = workers;
     this.maxFrame = 64 << 20;
     this.options = options;
     this.cache = WorkerCache.locate(classPath(), jvmArgs());
-    try {
-      this.initializer = options.initializer() == null ? null : codec.encode(options.initializer());
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "initializer cannot be sent to a worker process: "
-              + Shippable.explain(codec, options.initializer(), null, e),
-          e);
-    }
-    this.timer =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name(serverName + "-deadlines").daemon(true).unstarted(r));
     Path shm = Path.of("/dev/shm");
     if (Files.isDirectory(shm) && Files.isWritable(shm)) {
       this.dir = null;
@@ -161,7 +154,7 @@ public final class ProcessBackend implements Backend {
 
   /** Encodes the job at submit; refuses, naming what cannot be shipped, if it cannot be. */
   @Override
-  public Object prepare(java.io.Serializable task, Object argument) {
+  public Object prepare(TaskBody task, Object argument) {
     try {
       return functions.ship(codec, task, codec.encode(argument));
     } catch (IOException e) {
@@ -171,9 +164,26 @@ public final class ProcessBackend implements Backend {
     }
   }
 
+  /**
+   * Starts the worker processes and waits until they are ready.
+   *
+   * @throws IllegalArgumentException when the initializer cannot be sent to a worker
+   * @throws IllegalStateException when no worker could start
+   */
   @Override
-  public void start(WorkSource source) {
-    this.source = source;
+  public void start(BackendContext context) {
+    this.context = context;
+    this.serverName = context.serverName();
+    this.codec = context.codec();
+    this.source = context.source();
+    try {
+      this.initializer = options.initializer() == null ? null : codec.encode(options.initializer());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "initializer cannot be sent to a worker process: "
+              + Shippable.explain(codec, options.initializer(), null, e),
+          e);
+    }
     List<Thread> starters = new ArrayList<>();
     for (int i = 0; i < target; i++) {
       starting.incrementAndGet(); // counted, so that a replacement does not overshoot
@@ -208,7 +218,7 @@ public final class ProcessBackend implements Backend {
    */
   private static void warmUp(Codec codec) {
     int offset = 1;
-    Task.Fn<Integer, Integer> fn = x -> x + offset;
+    TaskBody fn = x -> (Integer) x + offset;
     try {
       new Shipment.Cache().ship(codec, fn, codec.encode(1)); // the lambda, then apart (LambdaShape)
       codec.decode(codec.encode(new ArrayList<>(List.of(1, 2L, "three", 4.0))));
@@ -298,7 +308,6 @@ public final class ProcessBackend implements Backend {
     if (stopping && live.isEmpty() && starting.get() == 0) { // and no JVM still being started
       Runnable r = onTerminated.getAndSet(null);
       if (r != null) {
-        timer.shutdownNow();
         try {
           if (dir != null) {
             Files.deleteIfExists(dir);
@@ -460,6 +469,7 @@ public final class ProcessBackend implements Backend {
     command.add(Integer.toString(maxFrame));
     command.add(ringFile.toString());
     command.add(Long.toString(ProcessHandle.current().pid()));
+    command.add(codec.getClass().getName());
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(options.environment());
     if (options.directory() != null) {
@@ -468,9 +478,10 @@ public final class ProcessBackend implements Backend {
     return pb;
   }
 
-  /** One worker process and the threads that serve it. */
-  private final class Worker {
+  /** One worker process and the threads that serve it; also how the server reaches its jobs. */
+  private final class Worker implements JobControl {
     final String name;
+    final WorkerHandle handle; // the server's record of this worker: the leases it holds
     final Process process;
     final long pid;
     final OutputStream toStdin; // the worker's standard input: rings, guarded by sending
@@ -507,7 +518,6 @@ public final class ProcessBackend implements Backend {
     final ArrayDeque<String> lastErrors = new ArrayDeque<>(); // guarded by itself
     final AtomicBoolean dead = new AtomicBoolean();
     volatile boolean retiring;
-    volatile WorkItem timedOut;
     Thread dispatcher;
     Thread stdoutPump;
     Thread stderrPump;
@@ -520,7 +530,8 @@ public final class ProcessBackend implements Backend {
      * interrupt it if it has; if it is still running after the grace period, the worker is killed,
      * as only that stops it.
      */
-    private void cancel(WorkItem item, boolean interrupt) {
+    @Override
+    public void cancel(WorkItem item, boolean interrupt) {
       try {
         sending.lock();
         try {
@@ -535,38 +546,25 @@ public final class ProcessBackend implements Backend {
       if (!interrupt) {
         return;
       }
-      timer.schedule(
+      context.schedule(
           () -> {
             if (inFlight.peek() == item && !dead.get()) {
               process.destroyForcibly();
             }
           },
-          CANCEL_GRACE_MILLIS,
-          TimeUnit.MILLISECONDS);
+          TimeUnit.MILLISECONDS.toNanos(CANCEL_GRACE_MILLIS));
     }
 
-    /** {@code item} began to run in the worker: watch its deadline, if it has one. */
-    private void started(WorkItem item) {
-      long deadline = item.deadlineNanos();
-      if (deadline == 0) {
-        return;
-      }
-      timer.schedule(
-          () -> {
-            synchronized (this) {
-              if (inFlight.peek() != item || dead.get()) {
-                return; // it ended in time
-              }
-              timedOut = item;
-            }
-            process.destroyForcibly(); // a runaway: only killing its JVM stops it
-          },
-          deadline,
-          TimeUnit.NANOSECONDS);
+    /** A runaway past its deadline: only killing its JVM stops it. */
+    @Override
+    public String stopOverdue(WorkItem item) {
+      process.destroyForcibly();
+      return "its worker " + name + " (pid " + pid + ") was killed";
     }
 
     Worker(String name, Process process, java.nio.MappedByteBuffer rings, Path recordTo) {
       this.name = name;
+      this.handle = context.worker(name);
       this.recordTo = recordTo;
       this.process = process;
       this.pid = process.pid();
@@ -907,30 +905,27 @@ public final class ProcessBackend implements Backend {
 
     /** Sends one job, its function first if the worker lacks it. Holds {@link #sending}. */
     private void send(WorkItem item) throws IOException {
-      if (!item.begin(label, () -> cancel(item, true), () -> cancel(item, false))) {
-        return; // cancelled while queued
+      Shipment shipment;
+      try {
+        shipment = (Shipment) item.prepared(ProcessBackend.this); // encoded at submit, or now
+      } catch (IllegalArgumentException e) {
+        item.fail(e); // taken from a server whose first backend runs it in place: not here
+        return;
+      }
+      if (!item.assign(handle, this)) {
+        return; // cancelled while queued, or this worker was just lost
       }
       item.awaitedWith(helper);
-      Shipment shipment = (Shipment) item.prepared(); // encoded at submit
-      if (shipment == null) {
-        try {
-          shipment = (Shipment) prepare(item.task(), item.argument());
-        } catch (IllegalArgumentException e) {
-          item.fail(e);
-          return;
-        }
-      }
       boolean alone = count.get() == 0 && source.isEmpty() && othersIdle();
       synchronized (this) {
         inFlight.add(item);
         count.incrementAndGet();
         if (inFlight.peek() == item) {
-          started(item); // the worker was idle: it starts this one now
+          item.started(); // the worker was idle: it starts this one now
         }
       }
       if (dead.get()) {
-        reclaim(item); // the reader may have emptied inFlight before we added it
-        return;
+        return; // its loss covers the item, which the server holds as assigned here
       }
       Shipment.Function function = shipment.function();
       if (function.reusable()) {
@@ -1115,7 +1110,7 @@ public final class ProcessBackend implements Backend {
         count.decrementAndGet();
         WorkItem next = inFlight.peek();
         if (next != null) {
-          started(next); // the worker runs its jobs in order: the next starts now
+          next.started(); // the worker runs its jobs in order: the next starts now
         }
       }
       ran(java.nio.ByteBuffer.wrap(payload).getLong());
@@ -1222,26 +1217,12 @@ public final class ProcessBackend implements Backend {
         recording.set(false);
       }
       count.set(0);
-      WorkItem running = inFlight.poll(); // the one the worker was running: it counts
-      if (running != null && running == timedOut) {
-        running.timedOut("its worker " + name + " (pid " + pid + ") was killed");
-      } else if (running != null) {
-        running.retry(
-            new WorkerCrashedException(
-                name, pid, exit, running.jobId(), running.attempt(), errors));
-      }
-      for (WorkItem waiting = inFlight.poll(); waiting != null; waiting = inFlight.poll()) {
-        waiting.giveBack(); // queued behind it in the worker, never begun there
-      }
+      inFlight.clear();
+      // the server holds the leases: the one running counts an attempt, those behind it do not
+      handle.lost(new WorkerLoss(exit, pid, errors));
       live.remove(this);
       maybeStartWorker(); // replaces a crash, or a retirement too many
       checkTerminated();
-    }
-
-    private void reclaim(WorkItem item) {
-      if (inFlight.remove(item)) {
-        item.giveBack(); // never reached the worker
-      }
     }
   }
 }

@@ -23,8 +23,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
-import org.parallel4j.Task;
 import org.parallel4j.spi.Codec;
+import org.parallel4j.spi.TaskBody;
 
 /**
  * The main class of a worker process: runs the tasks its job server sends, one after another, and
@@ -68,6 +68,7 @@ public final class WorkerMain {
     int maxFrame = Integer.parseInt(args[1]);
     Path ringFile = Path.of(args[2]);
     long server = Long.parseLong(args[3]);
+    String codecClass = args.length > 4 ? args[4] : KryoCodec.class.getName();
     // standard output: what tasks print, escaped, and this worker's rings to the server
     Stdout.Encoder stdout = new Stdout.Encoder(new FileOutputStream(FileDescriptor.out));
     System.setOut(new PrintStream(stdout.text(), true, System.out.charset()));
@@ -78,7 +79,7 @@ public final class WorkerMain {
     // start, a worker is ready sooner
     FutureTask<MappedByteBuffer> mapping = new FutureTask<>(() -> Ring.open(ringFile));
     Thread.ofPlatform().name("parallel4j-map").start(mapping);
-    Codec codec = new KryoCodec();
+    Codec codec = newCodec(codecClass);
     MappedByteBuffer rings;
     try {
       rings = mapping.get();
@@ -277,6 +278,23 @@ public final class WorkerMain {
     }
   }
 
+  /** The server's codec, made anew here: Kryo's, or a class with a public no-argument one. */
+  static Codec newCodec(String className) throws IOException {
+    if (className.equals(KryoCodec.class.getName())) {
+      return new KryoCodec();
+    }
+    try {
+      return (Codec) Class.forName(className).getConstructor().newInstance();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IOException(
+          "codec: "
+              + className
+              + " (expected: a Codec with a public no-argument constructor on"
+              + " the workers' class path)",
+          e);
+    }
+  }
+
   /** Set on the worker that records the start-up cache as it exits (see {@code WorkerCache}). */
   static final String RECORDING_PROPERTY = "parallel4j.recordingCache";
 
@@ -288,8 +306,8 @@ public final class WorkerMain {
   static void exerciseCodec(Codec codec) {
     try {
       int offset = 1;
-      Task.Fn<Integer, Integer> fn = x -> x + offset;
-      Task.Call<String> call = () -> "x";
+      TaskBody fn = x -> (Integer) x + offset;
+      TaskBody call = x -> "x";
       for (Object value :
           new Object[] {
             fn,
@@ -300,15 +318,12 @@ public final class WorkerMain {
           }) {
         codec.decode(codec.encode(value));
       }
-      @SuppressWarnings("unchecked")
-      Task.Fn<Integer, Integer> back = (Task.Fn<Integer, Integer>) codec.decode(codec.encode(fn));
-      back.call(1);
+      TaskBody back = (TaskBody) codec.decode(codec.encode(fn));
+      back.invoke(1);
       // a lambda made anew from its captured values (LambdaShape): method handles, spun once
       Object[] captured = (Object[]) codec.decode(codec.encode(new Object[] {2}));
-      @SuppressWarnings("unchecked")
-      Task.Fn<Integer, Integer> made =
-          (Task.Fn<Integer, Integer>) LambdaShape.maker(back).instantiate(captured);
-      made.call(1);
+      TaskBody made = (TaskBody) LambdaShape.maker(back).instantiate(captured);
+      made.invoke(1);
     } catch (Exception e) {
       // a cache without these classes is still a cache
     }
@@ -419,7 +434,6 @@ public final class WorkerMain {
     out.send(type, p.id(), System.nanoTime() - t0, payload);
   }
 
-  @SuppressWarnings("unchecked")
   private static Object invoke(Pending p, Codec codec) throws Exception {
     Object function = p.function();
     if (function instanceof Broken broken) {
@@ -442,14 +456,11 @@ public final class WorkerMain {
       throw new IOException(
           "the argument of job " + p.id() + " cannot be read in the worker: " + e.getMessage(), e);
     }
-    if (function instanceof Task.Fn<?, ?> fn) {
-      return ((Task.Fn<Object, Object>) fn).call(argument);
+    if (!(function instanceof TaskBody body)) {
+      throw new IOException(
+          "job " + p.id() + " is a " + function.getClass().getName() + ", not a task");
     }
-    if (function instanceof Task.Run run) {
-      run.run();
-      return null;
-    }
-    return ((java.util.concurrent.Callable<Object>) function).call();
+    return body.invoke(argument);
   }
 
   /** The exception itself when it can be encoded, else a stand-in that keeps its text. */

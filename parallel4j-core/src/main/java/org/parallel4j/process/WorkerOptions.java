@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.parallel4j.Task;
+import org.parallel4j.spi.TaskBody;
 
 /**
  * How worker processes are started and kept: set through {@code JobServer.builder()}.
@@ -21,7 +21,7 @@ public record WorkerOptions(
     List<Path> classPath,
     Map<String, String> environment,
     Path directory,
-    Task.Run initializer,
+    TaskBody initializer,
     int maxTasksPerWorker) {
 
   /** Validates and copies. */
@@ -70,7 +70,7 @@ public record WorkerOptions(
   }
 
   /** These options with {@code initializer}. */
-  public WorkerOptions withInitializer(Task.Run initializer) {
+  public WorkerOptions withInitializer(TaskBody initializer) {
     return new WorkerOptions(
         jvmArgs,
         classPath,

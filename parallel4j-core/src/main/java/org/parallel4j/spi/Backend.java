@@ -2,32 +2,49 @@ package org.parallel4j.spi;
 
 /**
  * A place where jobs run: a pool of local threads, of virtual threads, of worker processes, or a
- * remote node. A job server owns one or more backends; each pulls work from its {@link WorkSource}
- * while it has free workers and reports each item's end through the item.
+ * remote node. A job server owns any number of backends, added and removed while it runs; each
+ * pulls work from its {@link BackendContext#source() source} while it has free workers and reports
+ * each item's events through the item ({@link WorkItem}). The server holds the lease of every item
+ * a backend took, so failover is the server's: a backend only reports a lost worker ({@link
+ * WorkerHandle#lost}) or its own loss ({@link BackendContext#lost}).
  *
  * <p>Lifecycle: {@link #start} once, then any number of {@link #workAvailable} and {@link
- * #setWorkers} calls; {@link #shutdown} when the server has no more work; the backend then stops
- * taking work and calls the listener once every worker has gone. Implementations must be
- * thread-safe.
+ * #setWorkers} calls; {@link #shutdown} when the server has no more work or removes the backend;
+ * the backend then stops taking work, finishes what it holds, and calls the listener once every
+ * worker has gone. Implementations must be thread-safe.
  */
 public interface Backend {
   /**
-   * Checks and prepares a job at submit, on the submitting thread. A backend that ships jobs to
-   * other processes encodes them here, so that a job that cannot be shipped is refused at submit,
-   * with a message naming what cannot, and encoding runs on the submitting threads. The value
-   * returned comes back from {@link WorkItem#prepared()}. The default does nothing.
+   * Checks and prepares a job for this backend: a backend that ships jobs to other processes
+   * encodes them here. The server calls it at submit, on the submitting thread, for the first
+   * backend, so that a job that cannot be shipped is refused there with a message naming what
+   * cannot; other backends prepare a job when they take it, through {@link WorkItem#prepared}. The
+   * default accepts every job and prepares nothing.
    *
+   * @return what {@link WorkItem#prepared} returns to this backend
    * @throws IllegalArgumentException when the job cannot run on this backend
    */
-  default Object prepare(java.io.Serializable task, Object argument) {
+  default Object prepare(TaskBody task, Object argument) {
     return null;
+  }
+
+  /**
+   * Whether this backend's workers are threads of this JVM, which cannot be lost: the server then
+   * keeps no registry of its leases. False by default.
+   */
+  default boolean isLocal() {
+    return false;
   }
 
   /** A short name for stats and for where a job ran, such as {@code threads}. */
   String name();
 
-  /** Starts taking work from {@code source}. */
-  void start(WorkSource source);
+  /**
+   * Starts the backend: it takes work from {@code context.source()} from now on.
+   *
+   * @throws IllegalStateException when it cannot start (say, no worker process could)
+   */
+  void start(BackendContext context);
 
   /**
    * Offers a new item directly, before it is queued: a backend with an idle slot (say, room for one

@@ -1,54 +1,81 @@
 package org.parallel4j.spi;
 
-import java.io.Serializable;
-
 /**
- * One unit of work taken from a {@link WorkSource}: a task, its argument, and the handle that
- * reports its end to the job server.
+ * One job as a backend holds it: a lease, taken from a {@link WorkSource}, on one attempt at the
+ * job. The server keeps the lease until the backend ends it, so that a lost worker's jobs run again
+ * without the backend's help.
  *
- * <p>A backend that takes an item must end it exactly once: either {@link #begin} returns {@code
- * false} (the job was cancelled while queued, and the backend drops it), or the backend calls
- * {@link #complete} or {@link #fail} after running it. Methods are thread-safe.
+ * <h2>Events</h2>
+ *
+ * <ul>
+ *   <li><b>taken</b>: the backend took the item from its source (or accepted it through {@link
+ *       Backend#offer}).
+ *   <li><b>assigned</b> ({@link #assign}): a backend whose workers queue jobs, or run elsewhere,
+ *       hands the item to a worker it registered ({@link BackendContext#worker}); cancelling the
+ *       job from then on goes through the given {@link JobControl}.
+ *   <li><b>started</b> ({@link #started}): the worker began to run it. Run time, the deadline and
+ *       the attempt count start here, not at assignment, so a job that waits in a worker's pipeline
+ *       is not counted as running.
+ *   <li><b>ended</b> ({@link #complete} or {@link #fail}).
+ * </ul>
+ *
+ * A backend whose workers are threads of this JVM does all but the last at once with {@link
+ * #begin}, and calls {@link #runHere}.
+ *
+ * <p>A backend ends each item it took exactly once: it completes or fails it; or {@link #assign} or
+ * {@link #begin} returns {@code false} (the job was cancelled while queued, or the worker was
+ * already lost: the server has dealt with it); or it {@link #release}s an item it cannot use; or
+ * the item's worker is {@linkplain WorkerHandle#lost lost}. An outcome reported after the server
+ * gave the lease up (the worker was lost, or the job passed its deadline) is dropped. Thread-safe.
  */
 public interface WorkItem {
   /** The job's id, unique within its job server. */
   long jobId();
 
-  /** The task: a {@code Task.Fn} or a {@code Task.Call}; what a remote backend ships. */
-  Serializable task();
+  /** The task: what a remote backend ships. */
+  TaskBody task();
 
-  /** The argument of a {@code Task.Fn}; {@code null} for a {@code Task.Call}. */
+  /** The argument of the task; {@code null} for a task that takes none. */
   Object argument();
 
   /** The longest the job may run, in nanoseconds, from when it starts; 0 for no limit. */
   long deadlineNanos();
 
   /**
-   * Ends the item because it ran past its deadline: the job fails with {@code
-   * TaskTimeoutException}, naming the deadline and {@code how} the worker was stopped.
+   * What {@code by} made of this job with {@link Backend#prepare}: made once per backend and kept,
+   * so a job encoded at submit is not encoded again, and a job that two backends could take is not
+   * tied to the first.
+   *
+   * @throws IllegalArgumentException when the job cannot run on {@code by}
    */
-  void timedOut(String how);
-
-  /** What {@link Backend#prepare} returned for this job at submit, or {@code null}. */
-  Object prepared();
+  Object prepared(Backend by);
 
   /**
-   * Marks the item as running on {@code worker}.
+   * Hands the item to {@code worker}: the lease is recorded with it.
    *
-   * @param worker the worker's name, shown as where the job ran
-   * @param canceller run at most once, from another thread, when the job is cancelled with
-   *     interruption while it runs; for a local thread it interrupts that thread
+   * @param control how the server cancels or stops the job from now on
+   * @return {@code false} when the job was cancelled while queued, or {@code worker} was lost
+   *     already (the item went back to the queue): do not send it
+   */
+  boolean assign(WorkerHandle worker, JobControl control);
+
+  /** The worker began to run the assigned item, now. */
+  void started();
+
+  /**
+   * Assigns the item to a worker of this JVM named {@code worker} and starts it, for backends that
+   * run jobs on their own threads.
+   *
    * @return {@code false} when the job was cancelled before it started: do not run it
    */
-  boolean begin(String worker, Runnable canceller);
+  boolean begin(String worker, JobControl control);
 
   /**
-   * As {@link #begin(String, Runnable)}, for backends that queue jobs inside a worker, where a job
-   * may wait behind others before it starts: {@code dropper} runs at most once, from another
-   * thread, when the job is cancelled without interruption while the backend holds it, so that the
-   * worker can skip it if it has not started it yet.
+   * As {@link #begin(String, JobControl)}, started at {@code now}, a reading of {@link
+   * BackendContext#now()}: a worker that runs one job after another reads the clock once between
+   * them.
    */
-  boolean begin(String worker, Runnable canceller, Runnable dropper);
+  boolean begin(String worker, JobControl control, long now);
 
   /**
    * Runs the task in the calling thread: for backends that execute locally.
@@ -58,29 +85,43 @@ public interface WorkItem {
    */
   Object runHere() throws Exception;
 
-  /** Ends the item with a result. */
-  void complete(Object result);
-
-  /** Ends the item with the task's failure. */
-  void fail(Throwable error);
-
   /**
-   * The worker running the item was lost (it crashed, or its node left) before the item ended. The
-   * job goes back to the queue for another attempt, or, when it has used all its attempts, fails
-   * with {@code failure}.
+   * Ends the item with a result.
    *
-   * @param failure what the job fails with when no attempt is left
-   * @return whether the job will run again
+   * @return {@code false} when the outcome came too late and was dropped
    */
-  boolean retry(Throwable failure);
+  boolean complete(Object result);
 
   /**
-   * The item was sent to a worker that was lost before it began to run it (it was queued there
-   * behind another job): the job goes back to the queue, and this attempt does not count.
+   * Ends the item with the task's failure.
+   *
+   * @return {@code false} when the outcome came too late and was dropped
    */
-  void giveBack();
+  boolean fail(Throwable error);
 
-  /** How many times this item has been started, this attempt included. */
+  /**
+   * As {@link #complete(Object)}, ended at {@code now}, a reading of {@link BackendContext#now()}.
+   */
+  boolean complete(Object result, long now);
+
+  /**
+   * As {@link #fail(Throwable)}, ended at {@code now}, a reading of {@link BackendContext#now()}.
+   */
+  boolean fail(Throwable error, long now);
+
+  /**
+   * Gives back an item taken and not assigned or begun, such as one taken as the backend was told
+   * to stop: it goes back to the queue, and no attempt is counted.
+   */
+  void release();
+
+  /**
+   * Cancels the job, with interruption, as {@code cancel(true)} on it does: for a backend told to
+   * {@linkplain Backend#cancelRunning cancel what it runs}.
+   */
+  void cancel();
+
+  /** How many times this job has been started, this attempt included once it has started. */
   int attempt();
 
   /**

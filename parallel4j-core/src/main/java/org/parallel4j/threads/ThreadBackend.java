@@ -1,4 +1,4 @@
-package org.parallel4j;
+package org.parallel4j.threads;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -13,12 +13,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.parallel4j.spi.Backend;
+import org.parallel4j.spi.BackendContext;
+import org.parallel4j.spi.JobControl;
 import org.parallel4j.spi.WorkItem;
 import org.parallel4j.spi.WorkSource;
 
 /**
  * Runs jobs on threads of this JVM: platform threads ({@code threads}) or virtual threads ({@code
- * virtual}).
+ * virtual}). Not part of the API: reach it through {@code JobServer.threads(n)} and {@code
+ * JobServer.virtualThreads()}. It sees its job server only through the SPI.
  *
  * <h2>Implementation</h2>
  *
@@ -46,46 +49,48 @@ import org.parallel4j.spi.WorkSource;
  * <p><b>Stopping.</b> {@link #shutdown} is called when no work is left: workers are woken, see the
  * stop flag and exit; the last one to exit reports termination.
  */
-final class ThreadBackend implements Backend {
+public final class ThreadBackend implements Backend {
   private static final VarHandle CURRENT;
   private static final int STRIPES = 16;
 
   static {
     try {
       CURRENT =
-          MethodHandles.lookup().findVarHandle(ThreadBackend.Worker.class, "current", Work.class);
+          MethodHandles.lookup()
+              .findVarHandle(ThreadBackend.Worker.class, "current", WorkItem.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
   private final String name;
-  private final String threadPrefix;
+  private String threadPrefix; // written at start
   private final boolean virtual;
   private final boolean unbounded;
   private final AtomicInteger live = new AtomicInteger(); // unused when unbounded
   private final AtomicInteger serial = new AtomicInteger();
   private final Set<Worker>[] registry;
-  private final ExecutorService perJob; // unbounded only: starts and tracks one thread per job
+  private ExecutorService perJob; // unbounded only, made at start: one thread per job
   private volatile boolean cancelAll; // unbounded only: set by cancelRunning
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
   private volatile int target;
   private volatile boolean stopping;
   private WorkSource source;
-  private Lane lane;
+  private BackendContext context;
 
+  /**
+   * A backend of {@code workers} threads.
+   *
+   * @param virtual virtual threads, one per running job, instead of platform threads
+   * @param workers the most jobs running at once; {@link Integer#MAX_VALUE} with {@code virtual}
+   *     for no limit
+   */
   @SuppressWarnings("unchecked")
-  ThreadBackend(String serverName, boolean virtual, int workers) {
+  public ThreadBackend(boolean virtual, int workers) {
     this.name = virtual ? "virtual" : "threads";
-    // virtual threads, one per job, share one name: numbering them costs more than a tiny job
-    this.threadPrefix = serverName + (virtual ? "-virtual" : "-worker-");
     this.virtual = virtual;
     this.unbounded = virtual && workers == Integer.MAX_VALUE;
     this.target = workers;
-    this.perJob =
-        unbounded
-            ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(threadPrefix).factory())
-            : null;
     this.registry = (Set<Worker>[]) new Set<?>[STRIPES];
     for (int i = 0; i < STRIPES; i++) {
       registry[i] = ConcurrentHashMap.newKeySet();
@@ -98,14 +103,25 @@ final class ThreadBackend implements Backend {
   }
 
   @Override
-  public void start(WorkSource source) {
-    this.source = source;
-    this.lane = (Lane) source;
+  public boolean isLocal() {
+    return true;
+  }
+
+  @Override
+  public void start(BackendContext context) {
+    this.context = context;
+    this.source = context.source();
+    // virtual threads, one per job, share one name: numbering them costs more than a tiny job
+    this.threadPrefix = context.serverName() + (virtual ? "-virtual" : "-worker-");
+    this.perJob =
+        unbounded
+            ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(threadPrefix).factory())
+            : null;
   }
 
   @Override
   public boolean offer(WorkItem item) {
-    return reserveWorker() && spawn((Work) item);
+    return reserveWorker() && spawn(item);
   }
 
   @Override
@@ -173,9 +189,9 @@ final class ThreadBackend implements Backend {
     }
     forEachWorker(
         w -> {
-          Work current = w.current();
+          WorkItem current = w.current();
           if (current != null) {
-            current.job().cancel(true);
+            current.cancel();
           }
         });
   }
@@ -229,14 +245,13 @@ final class ThreadBackend implements Backend {
     }
   }
 
-  private boolean spawn(Work first) {
+  private boolean spawn(WorkItem first) {
     Worker w = new Worker(first);
     if (unbounded) {
       try {
         perJob.execute(w);
-      } catch (RejectedExecutionException e) { // shutdownNow raced this submit: cancel the job
-        first.job().cancel(false);
-        first.lane.dropped(first);
+      } catch (RejectedExecutionException e) { // shutdownNow raced this submit: it goes back
+        first.release(); // and ends cancelled, as the server is stopping
       }
       return true;
     }
@@ -251,26 +266,6 @@ final class ThreadBackend implements Backend {
     registry[w.hash & (STRIPES - 1)].add(w);
     t.start();
     return true;
-  }
-
-  /** At the job's deadline, fails it and interrupts its thread, unless it has ended. */
-  private java.util.concurrent.ScheduledFuture<?> scheduleDeadline(Work item) {
-    return lane.server()
-        .schedule(
-            () -> {
-              long ms = item.deadlineNanos() / 1_000_000;
-              item.job()
-                  .failAndInterrupt(
-                      new TaskTimeoutException(
-                          lane.server().name()
-                              + ": job "
-                              + item.jobId()
-                              + " ran past its deadline of "
-                              + ms
-                              + " ms and its thread was interrupted",
-                          java.time.Duration.ofNanos(item.deadlineNanos())));
-            },
-            item.deadlineNanos());
   }
 
   /** Retires the calling worker if more are alive than wanted: true if it must exit. */
@@ -300,19 +295,32 @@ final class ThreadBackend implements Backend {
     return true;
   }
 
-  private final class Worker implements Runnable {
+  /** A worker thread's loop; also how the server interrupts the job it runs. */
+  private final class Worker implements Runnable, JobControl {
     private final int hash = ThreadLocalRandom.current().nextInt();
-    private Work first;
-    private Work current; // written by the worker with release, read by others with acquire
+    private WorkItem first;
+    private WorkItem current; // written by the worker with release, read by others with acquire
     private boolean idle; // guarded by this
     Thread thread;
 
-    Worker(Work first) {
+    Worker(WorkItem first) {
       this.first = first;
     }
 
-    Work current() {
-      return (Work) CURRENT.getAcquire(this);
+    WorkItem current() {
+      return (WorkItem) CURRENT.getAcquire(this);
+    }
+
+    @Override
+    public void cancel(WorkItem item, boolean interrupt) {
+      if (interrupt) {
+        thread.interrupt(); // the job's state machine lets no interrupt past the job's end
+      }
+    }
+
+    @Override
+    public String stopOverdue(WorkItem item) {
+      return "its thread was interrupted"; // by the server, through cancel, as the job fails
     }
 
     /** A random hash: cheaper than an identity hash for a set that sees one worker per job. */
@@ -333,29 +341,28 @@ final class ThreadBackend implements Backend {
         runUnbounded();
         return;
       }
-      Runnable interrupter = thread::interrupt;
       String workerName = thread.getName();
       try {
-        long now = lane.now();
-        Work item = first;
+        long now = context.now();
+        WorkItem item = first;
         first = null;
         while (true) {
           if (item != null) {
-            now = run(item, workerName, interrupter, now);
+            now = run(item, workerName, now);
           }
           if (retireIfSurplus()) {
             return;
           }
           // no wait: the clock read as the last job ended is this job's start
-          item = (Work) source.poll();
+          item = source.poll();
           if (item == null) {
             if (virtual) {
               if (exitWhenEmpty()) {
                 return;
               }
             } else {
-              item = (Work) awaitWork();
-              now = lane.now();
+              item = awaitWork();
+              now = context.now();
             }
           }
         }
@@ -369,9 +376,9 @@ final class ThreadBackend implements Backend {
 
     /** The one job of a thread of its own. */
     private void runUnbounded() {
-      Work item = first;
+      WorkItem item = first;
       first = null;
-      run(item, thread.getName(), thread::interrupt, lane.now());
+      run(item, thread.getName(), context.now());
     }
 
     /** Waits for work; null when woken to re-check the target or the stop flag. */
@@ -404,13 +411,11 @@ final class ThreadBackend implements Backend {
     }
 
     /** Runs one job that started at {@code start}; returns the time it ended. */
-    private long run(Work item, String workerName, Runnable interrupter, long start) {
-      if (!item.beginAt(workerName, interrupter, null, start)) {
+    private long run(WorkItem item, String workerName, long start) {
+      if (!item.begin(workerName, this, start)) {
         return start;
       }
       CURRENT.setRelease(this, item);
-      java.util.concurrent.ScheduledFuture<?> deadline =
-          item.deadlineNanos() == 0 ? null : scheduleDeadline(item);
       Object result;
       Throwable failure = null;
       try {
@@ -419,18 +424,15 @@ final class ThreadBackend implements Backend {
         result = null;
         failure = t;
       }
-      if (deadline != null) {
-        deadline.cancel(false);
-      }
       CURRENT.setRelease(this, null);
-      long now = lane.now();
+      long now = context.now();
       if (cancelAll) {
-        item.job().cancel(false);
+        item.cancel();
       }
       if (failure == null) {
-        item.completeAt(result, now);
+        item.complete(result, now);
       } else {
-        item.failAt(failure, now);
+        item.fail(failure, now);
       }
       // a cancel's interrupt ends with its job: the job's state machine lets no interrupt in
       // once it has finished running, so a plain check first is safe, and spares a virtual
