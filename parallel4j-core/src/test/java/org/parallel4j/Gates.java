@@ -40,6 +40,9 @@ final class Gates {
   static volatile AtomicInteger[] runsPerInput;
   static volatile Map<Long, Boolean> seen;
 
+  /** For each tag, the workers that reported running it ({@link #at}), in order. */
+  static final Map<Integer, List<Long>> where = new java.util.concurrent.ConcurrentHashMap<>();
+
   private static final byte AWAIT = 1;
   private static final byte STARTED = 2;
   private static final byte INTERRUPTED = 3;
@@ -47,6 +50,7 @@ final class Gates {
   private static final byte EXIT = 5;
   private static final byte RAN = 6;
   private static final byte FIRST_RUN = 7;
+  private static final byte AT = 8;
   private static final long NEVER_OPENED = -1;
 
   private static ServerSocket server; // guarded by Gates.class
@@ -62,6 +66,7 @@ final class Gates {
     maxRunning = null;
     runsPerInput = null;
     seen = null;
+    where.clear();
   }
 
   static void create(int n) {
@@ -177,6 +182,25 @@ final class Gates {
     return REMOTE != null ? call(FIRST_RUN, x) == 1 : seen.putIfAbsent(x, Boolean.TRUE) == null;
   }
 
+  /**
+   * Reports that the task tagged {@code tag} runs on worker {@code worker} (a pid, or a test
+   * backend's worker id): a failover test then knows which worker to kill.
+   */
+  static void at(int tag, long worker) {
+    if (REMOTE != null) {
+      call(AT, ((long) tag << 40) | worker);
+    } else {
+      where
+          .computeIfAbsent(tag, t -> new java.util.concurrent.CopyOnWriteArrayList<>())
+          .add(worker);
+    }
+  }
+
+  /** The workers that reported tag {@code tag}, in order; empty if none did. */
+  static List<Long> where(int tag) {
+    return where.getOrDefault(tag, List.of());
+  }
+
   private static void checkOpened(int i, long reply) {
     if (reply == NEVER_OPENED) {
       throw new AssertionError("gate " + i + " was never opened");
@@ -244,6 +268,7 @@ final class Gates {
       case FIRST_RUN -> {
         return firstRun(arg) ? 1 : 0;
       }
+      case AT -> at((int) (arg >>> 40), arg & ((1L << 40) - 1));
       default -> throw new IllegalArgumentException("op " + op);
     }
     return 0;
