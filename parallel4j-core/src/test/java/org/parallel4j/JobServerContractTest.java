@@ -465,9 +465,17 @@ abstract class JobServerContractTest {
 
     Gates.create(1);
     Job<Integer> blocked = server.submit(() -> Gates.await(0));
+    long start = System.nanoTime();
     WaitResult<Job<Integer>> timedOut =
         JobServer.waitFor(List.of(blocked), WaitMode.ALL_COMPLETED, Duration.ofMillis(50));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("waited for the timeout")
+        .isGreaterThanOrEqualTo(Duration.ofMillis(50));
     assertThat(timedOut.notDone()).containsExactly(blocked);
+    Gates.open(0);
+    WaitResult<Job<Integer>> met =
+        JobServer.waitFor(List.of(blocked), WaitMode.ALL_COMPLETED, Duration.ofMinutes(1));
+    assertThat(met.done()).containsExactly(blocked); // returned when met, not at the timeout
   }
 
   @Test
@@ -660,8 +668,9 @@ abstract class JobServerContractTest {
 
   @Test
   void statsCountTheJobsRun() {
+    List<Job<Integer>> jobs = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
-      server.submit(x -> x, i);
+      jobs.add(server.submit(x -> x, i));
     }
     server.map(x -> x, IntStream.range(0, 100).boxed().toList(), 10); // 10 jobs
     server.close();
@@ -672,7 +681,11 @@ abstract class JobServerContractTest {
     Stats.Backend row = stats.backends().get(0);
     assertThat(row.jobs()).isEqualTo(310);
     assertThat(row.percent()).isEqualTo(100.0);
-    assertThat(row.meanTime()).isEqualTo(row.totalTime().dividedBy(310));
+    // the total is the jobs' own run times (the map's ten included), within the workers' uptime
+    Duration submitted = jobs.stream().map(Job::runTime).reduce(Duration.ZERO, Duration::plus);
+    assertThat(row.totalTime()).isGreaterThanOrEqualTo(submitted);
+    assertThat(row.totalTime())
+        .isLessThanOrEqualTo(stats.uptime().multipliedBy(Math.min(stats.workers(), 310)));
     assertThat(stats.toString())
         .contains("Job execution statistics of " + server.name(), row.name(), "310", "100.00");
   }
@@ -705,15 +718,26 @@ abstract class JobServerContractTest {
   void shutdownNowCancelsQueuedJobsAndInterruptsRunningOnes() throws Exception {
     server.setWorkers(2);
     Gates.create(1);
+    Gates.interrupts = new AtomicInteger();
     List<Job<Integer>> jobs = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      jobs.add(server.submit(() -> Gates.awaitInterruptibly(0)));
+      jobs.add(
+          server.submit(
+              () -> {
+                try {
+                  return Gates.awaitInterruptibly(0);
+                } catch (InterruptedException e) {
+                  Gates.interrupted();
+                  throw e;
+                }
+              }));
     }
     await().atMost(Duration.ofSeconds(30)).until(() -> server.stats().queued() == 8);
     List<Runnable> neverRun = server.shutdownNow();
     assertThat(neverRun).hasSize(8);
     assertThat(server.awaitTermination(30, SECONDS)).isTrue();
     assertThat(jobs).allMatch(Job::isCancelled);
+    assertThat(Gates.interrupts.get()).as("running tasks interrupted").isEqualTo(2);
     assertThatThrownBy(() -> server.submit(() -> 1)).isInstanceOf(RejectedExecutionException.class);
   }
 

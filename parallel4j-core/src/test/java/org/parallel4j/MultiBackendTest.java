@@ -39,6 +39,13 @@ class MultiBackendTest {
     return jobs;
   }
 
+  private static long jobsOn(JobServer server, String backend) {
+    return server.stats().backends().stream()
+        .filter(row -> row.name().equals(backend))
+        .mapToLong(Stats.Backend::jobs)
+        .sum();
+  }
+
   @Test
   void backendsAddedAndRemovedMidRunLoseAndRepeatNothing() throws Exception {
     int n = 3000;
@@ -52,6 +59,9 @@ class MultiBackendTest {
       Backend processes = server.backends().get(0);
       jobs.addAll(submitRange(server, 0, 1000));
       server.addBackend(b);
+      org.awaitility.Awaitility.await() // sim-a has taken some of the first batch
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> a.busy() > 0 || jobsOn(server, "sim-a") > 0);
       var aStopped = server.removeBackend(a); // while jobs of the first batch run there
       jobs.addAll(submitRange(server, 1000, 2000));
       var processesStopped = server.removeBackend(processes);
@@ -80,11 +90,11 @@ class MultiBackendTest {
 
   @Test
   void aLostBackendsJobsRunOnTheOthersAndItIsFedNoMore() throws Exception {
-    Gates.create(1);
+    Gates.create(2);
     Gates.seen = new java.util.concurrent.ConcurrentHashMap<>();
     SimulatedBackend node = new SimulatedBackend("node", 2, 4, Duration.ZERO);
     try (JobServer server = JobServer.builder().threads(2).backend(node).build()) {
-      // held on the node until it is lost; on threads they run at once
+      // held on the node until it is lost; on threads until gate 1 opens, so the node takes some
       List<Job<String>> jobs = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         int tag = 100 + i;
@@ -94,12 +104,15 @@ class MultiBackendTest {
                   boolean onNode = SimulatedBackend.currentWorker().isPresent();
                   if (onNode && Gates.firstRun(tag)) {
                     Gates.await(0);
+                  } else if (!onNode) {
+                    Gates.await(1);
                   }
                   return onNode ? "node" : "threads";
                 }));
       }
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.busy() > 0);
       node.loseAll();
+      Gates.open(1);
       for (Job<String> job : jobs) {
         assertThat(job.get(60, SECONDS)).isEqualTo("threads");
       }

@@ -25,20 +25,13 @@ import picocli.CommandLine.Spec;
           + " order, then the stats table."
     })
 final class DemoCommand implements Callable<Integer> {
-  /** The engines the demo can run on. */
-  enum Engine {
-    threads,
-    virtual,
-    processes
-  }
-
   @Spec CommandSpec spec;
 
   @Option(
       names = "--engine",
       defaultValue = "processes",
       description = "threads, virtual or processes (default: ${DEFAULT-VALUE})")
-  Engine engine;
+  String engineName;
 
   @Option(
       names = "--workers",
@@ -54,6 +47,12 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    Engine engine;
+    try {
+      engine = Engine.of("--engine", engineName);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     int cores = Runtime.getRuntime().availableProcessors();
     int n = workers != null ? workers : cores;
     if (n <= 0) {
@@ -64,15 +63,10 @@ final class DemoCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--jobs: " + jobs + " (expected: > 0)");
     }
-    try (JobServer server =
-        switch (engine) {
-          case virtual -> JobServer.virtualThreads();
-          case processes -> JobServer.processes(n);
-          case threads -> JobServer.threads(n);
-        }) {
+    try (JobServer server = engine.server(n)) {
       out.printf(
           "Starting parallel4j with %s workers on %s (%d cores)%n",
-          engine == Engine.virtual ? "virtual-thread" : Integer.toString(n), engine, cores);
+          engine == Engine.VIRTUAL ? "virtual-thread" : Integer.toString(n), engine, cores);
       long t0 = System.nanoTime();
       List<Long> inputs = new ArrayList<>();
       List<Job<Long>> results = new ArrayList<>();

@@ -279,7 +279,9 @@ public final class ProcessBackend implements Backend {
   @Override
   public void cancelRunning() {
     for (Worker w : live) {
-      w.process.destroyForcibly(); // its jobs end cancelled: the server is stopping
+      for (WorkItem item : w.inFlight) {
+        item.cancel(); // the worker interrupts it; one that ignores that is killed after a grace
+      }
     }
   }
 

@@ -1,12 +1,10 @@
 package org.parallel4j.cli.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +15,9 @@ import java.util.concurrent.TimeUnit;
  * display, and the Python side, run when {@code python3} is there.
  */
 final class Bench {
+  /** How long the Python side of one scenario may run before it is killed. */
+  static final Duration PYTHON_BOUND = Duration.ofMinutes(10);
+
   final boolean quick;
   final int cores = Runtime.getRuntime().availableProcessors();
   final Progress progress;
@@ -55,7 +56,8 @@ final class Bench {
 
   /**
    * Runs the Python side of {@code scenario} and returns its rows; none when Python is off or
-   * missing, or fails (said on the progress line).
+   * missing, or fails (said on the progress line). A Python side still running after {@link
+   * #PYTHON_BOUND} is killed, and the progress line says so; the rows it wrote until then are kept.
    */
   List<Row> python(String scenario, String... extraArgs) {
     if (python == null) {
@@ -81,21 +83,20 @@ final class Bench {
           command.add("--quick");
         }
         command.addAll(List.of(extraArgs));
-        Process p =
-            new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try (BufferedReader r =
-            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line = r.readLine(); line != null; line = r.readLine()) {
-            String[] f = line.split("\t");
-            if (f.length == 6) {
-              rows.add(new Row(f[0], f[1], f[2], f[3], Double.parseDouble(f[4]), f[5]));
-            }
+        Child.Outcome run = Child.run(command, PYTHON_BOUND);
+        String out = run.output(); // whole lines only: one killed mid-line is cut short
+        for (String line : out.substring(0, out.lastIndexOf('\n') + 1).lines().toList()) {
+          String[] f = line.split("\t");
+          if (f.length == 6) {
+            rows.add(new Row(f[0], f[1], f[2], f[3], Double.parseDouble(f[4]), f[5]));
           }
         }
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-          p.destroyForcibly();
-        }
-        progress.end(rows.size() + " rows" + (p.exitValue() == 0 ? "" : ", exit " + p.exitValue()));
+        progress.end(
+            rows.size()
+                + " rows"
+                + (run.timedOut()
+                    ? ", " + run.describe("python")
+                    : run.exitCode() == 0 ? "" : ", exit " + run.exitCode()));
       } finally {
         Files.deleteIfExists(script);
       }

@@ -1,13 +1,12 @@
 package org.parallel4j.cli.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.TimeUnit;
 import org.parallel4j.Parallel;
 import org.parallel4j.examples.LoopContenders;
 
@@ -25,6 +24,9 @@ final class LoopsScenario {
   private static final List<String> CONTENDERS =
       List.of("serial", "streams", "forkjoin", "static", "dynamic", "guided", "floor");
 
+  /** How long one contender's JVM may run before it is killed. */
+  static final Duration BOUND = Duration.ofMinutes(10);
+
   private LoopsScenario() {}
 
   static List<Row> run(Bench b) throws Exception {
@@ -37,7 +39,12 @@ final class LoopsScenario {
           continue;
         }
         b.progress.start("loops: " + impl + " workload=" + workload);
-        double s = Measure.median(inOwnJvm(impl, workload, log2n, rounds));
+        List<Double> seconds = inOwnJvm(impl, workload, log2n, rounds);
+        if (seconds.isEmpty()) { // it ran past its bound
+          b.progress.end("timed out after " + BOUND.toSeconds() + " s and was killed");
+          continue;
+        }
+        double s = Measure.median(seconds);
         String param = "workload=" + workload;
         rows.add(new Row("loops", impl, param, "wall_s", s, "s"));
         String result = String.format(Locale.ROOT, "%.1f ms", s * 1e3);
@@ -52,10 +59,17 @@ final class LoopsScenario {
     return rows;
   }
 
+  /**
+   * The seconds of each measured round of {@code impl} on {@code workload}, run in a JVM of its own;
+   * none when that JVM ran past {@link #BOUND} and was killed.
+   *
+   * @throws IOException when it cannot start, or fails
+   */
   private static List<Double> inOwnJvm(String impl, String workload, int log2n, int rounds)
       throws IOException, InterruptedException {
-    Process p =
-        new ProcessBuilder(
+    Child.Outcome run =
+        Child.run(
+            List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms1g",
                 "-Xmx1g",
@@ -65,20 +79,24 @@ final class LoopsScenario {
                 impl,
                 workload,
                 Integer.toString(log2n),
-                Integer.toString(rounds))
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    String out;
-    try {
-      out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-        throw new IOException("the loops run for " + impl + " " + workload + " failed: " + out);
-      }
-    } finally {
-      p.destroyForcibly(); // our own child, by its handle; a no-op once it has exited
+                Integer.toString(rounds)),
+            BOUND);
+    if (run.timedOut()) {
+      return List.of();
+    }
+    if (run.exitCode() != 0) {
+      throw new IOException(
+          "the loops run for "
+              + impl
+              + " "
+              + workload
+              + " failed ("
+              + run.describe("it")
+              + "): "
+              + run.output());
     }
     List<Double> seconds = new ArrayList<>();
-    for (String line : out.split("\n")) {
+    for (String line : run.output().split("\n")) {
       if (!line.isBlank()) {
         seconds.add(Double.parseDouble(line.strip()));
       }
