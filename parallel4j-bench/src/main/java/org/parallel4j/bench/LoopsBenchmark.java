@@ -15,8 +15,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.parallel4j.Parallel;
 import org.parallel4j.examples.LoopContenders;
+import org.parallel4j.loops.Parallel;
 
 /**
  * Parallel loops (article section 2.7) against the JDK's ways of writing them, all contenders in

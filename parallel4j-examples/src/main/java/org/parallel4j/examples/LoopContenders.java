@@ -4,8 +4,8 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.RecursiveTask;
 import java.util.stream.IntStream;
-import org.parallel4j.Parallel;
-import org.parallel4j.Schedule;
+import org.parallel4j.loops.Parallel;
+import org.parallel4j.loops.Schedule;
 
 /**
  * The contenders of the parallel-loop benchmarks (the JMH {@code LoopsBenchmark} and {@code

@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.parallel4j.Parallel;
-import org.parallel4j.Schedule;
+import org.parallel4j.loops.Parallel;
+import org.parallel4j.loops.Schedule;
 
 /**
  * Article section 2.7, numpy + OpenMP: Cython's {@code prange} loop {@code out[i] = inp[i] *

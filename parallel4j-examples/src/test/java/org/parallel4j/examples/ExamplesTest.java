@@ -129,7 +129,7 @@ class ExamplesTest {
     assertThat(serial).isPositive();
     assertThat(ParallelLoops.compareSchedules(rows, 200, out))
         .containsOnlyKeys("static", "dynamic(1)", "guided(1)");
-    assertThat(ParallelLoops.mandelbrot(org.parallel4j.Parallel.loop(), rows, 200))
+    assertThat(ParallelLoops.mandelbrot(org.parallel4j.loops.Parallel.loop(), rows, 200))
         .isEqualTo(serial);
     assertThat(printed()).contains("bounded points: " + serial);
   }

@@ -1,4 +1,4 @@
-package org.parallel4j;
+package org.parallel4j.loops;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.parallel4j;
+package org.parallel4j.shared;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.parallel4j.Job;
+import org.parallel4j.JobServer;
 
 /** Shared memory between real worker processes and the parent, under contention. */
 class SharedMemoryTest {

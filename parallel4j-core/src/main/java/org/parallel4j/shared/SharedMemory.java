@@ -1,4 +1,4 @@
-package org.parallel4j;
+package org.parallel4j.shared;
 
 import java.io.IOException;
 import java.io.ObjectStreamException;

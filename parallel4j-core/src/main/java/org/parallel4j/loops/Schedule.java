@@ -1,4 +1,4 @@
-package org.parallel4j;
+package org.parallel4j.loops;
 
 /**
  * How a {@link Parallel} loop divides its index range among threads, with OpenMP's meaning.
@@ -51,7 +51,7 @@ public final class Schedule {
   }
 
   private static int check(String what, int value) {
-    JobServer.checkPositive(what, value);
+    checkPositive(what, value);
     return value;
   }
 
@@ -81,5 +81,11 @@ public final class Schedule {
       case DYNAMIC -> "dynamic(" + chunk + ")";
       case GUIDED -> "guided(" + chunk + ")";
     };
+  }
+
+  static void checkPositive(String what, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(what + ": " + value + " (expected: > 0)");
+    }
   }
 }

@@ -1,4 +1,4 @@
-package org.parallel4j;
+package org.parallel4j.loops;
 
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;

@@ -1,4 +1,4 @@
-package org.parallel4j;
+package org.parallel4j.loops;
 
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
@@ -43,11 +43,12 @@ import java.util.function.LongConsumer;
  *
  * The calling thread takes part in its loop; helpers come from a shared pool of daemon threads
  * ({@code parallel4j-loop-N}) that end after 30 s idle. Work is claimed rather than assigned, so a
- * loop finishes even when every helper is busy elsewhere: calling a loop from a {@link JobServer}
- * task, or from many threads at once, never deadlocks. A loop called from inside the body of
- * another loop runs serially in the calling thread. When the body throws, no further chunks are
- * handed out; once every thread has left the loop, the first exception is rethrown with later ones
- * suppressed. When a call returns or throws, no thread is running its body any more.
+ * loop finishes even when every helper is busy elsewhere: calling a loop from a {@link
+ * org.parallel4j.JobServer} task, or from many threads at once, never deadlocks. A loop called from
+ * inside the body of another loop runs serially in the calling thread. When the body throws, no
+ * further chunks are handed out; once every thread has left the loop, the first exception is
+ * rethrown with later ones suppressed. When a call returns or throws, no thread is running its body
+ * any more.
  *
  * <h2>Reductions</h2>
  *
@@ -122,7 +123,7 @@ public final class Parallel {
 
     /** These options with {@code threads} threads, the caller included. */
     public Loop threads(int threads) {
-      JobServer.checkPositive("threads", threads);
+      Schedule.checkPositive("threads", threads);
       return new Loop(threads, schedule);
     }
 

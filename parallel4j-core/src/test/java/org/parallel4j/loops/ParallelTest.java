@@ -1,4 +1,4 @@
-package org.parallel4j;
+package org.parallel4j.loops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,6 +21,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
+import org.parallel4j.Job;
+import org.parallel4j.JobServer;
 
 /** Parallel loops equal serial loops for every schedule, chunk and range shape. */
 class ParallelTest {
