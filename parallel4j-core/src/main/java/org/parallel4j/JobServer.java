@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -29,7 +28,6 @@ import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.parallel4j.process.KryoCodec;
 import org.parallel4j.process.ProcessBackend;
-import org.parallel4j.process.WorkerOptions;
 import org.parallel4j.spi.Backend;
 import org.parallel4j.spi.Codec;
 import org.parallel4j.spi.TaskBody;
@@ -55,9 +53,10 @@ import org.parallel4j.threads.ThreadBackend;
  * <ul>
  *   <li>{@link #threads(int)}: a fixed number of platform threads, started on demand and kept.
  *   <li>{@link #virtualThreads()}: one virtual thread per running job, with no limit by default
- *       ({@link Builder#virtualThreads(int)} sets one); for work that waits on I/O.
- *   <li>{@link #builder()}: the server's {@linkplain Builder#name name} (default {@code
- *       parallel4j-N}), the engine, and the {@linkplain Builder#ticker ticker} for timings.
+ *       ({@link JobServerBuilder#virtualThreads(int)} sets one); for work that waits on I/O.
+ *   <li>{@link #builder()}: the server's {@linkplain JobServerBuilder#name name} (default {@code
+ *       parallel4j-N}), the engine, and the {@linkplain JobServerBuilder#ticker ticker} for
+ *       timings.
  * </ul>
  *
  * <h2>Jobs</h2>
@@ -134,21 +133,21 @@ public final class JobServer implements ExecutorService {
   private final long defaultDeadlineNanos;
   private volatile java.util.concurrent.ScheduledThreadPoolExecutor timer;
 
-  private JobServer(Builder b) {
-    this.name = b.name != null ? b.name : "parallel4j-" + SERVERS.incrementAndGet();
-    this.ticker = b.ticker != null ? b.ticker : Ticker.system();
+  JobServer(JobServerBuilder.Config b) {
+    this.name = b.name() != null ? b.name() : "parallel4j-" + SERVERS.incrementAndGet();
+    this.ticker = b.ticker();
     this.startedAt = ticker.read();
-    this.maxAttempts = b.maxAttempts > 0 ? b.maxAttempts : 3;
-    this.defaultDeadlineNanos = b.taskDeadline == null ? 0 : b.taskDeadline.toNanos();
-    this.givenCodec = b.codec;
+    this.maxAttempts = b.maxAttempts();
+    this.defaultDeadlineNanos = b.deadlineNanos();
+    this.givenCodec = b.codec();
     List<Backend> backends = new ArrayList<>();
-    if (b.engine != null) {
+    if (b.engine() != null) {
       backends.add(
-          b.engine == Engine.PROCESSES
-              ? new ProcessBackend(b.workers, b.workerOptions)
-              : new ThreadBackend(b.engine == Engine.VIRTUAL, b.workers));
+          b.engine() == JobServerBuilder.Engine.PROCESSES
+              ? new ProcessBackend(b.workers(), b.workerOptions())
+              : new ThreadBackend(b.engine() == JobServerBuilder.Engine.VIRTUAL, b.workers()));
     }
-    backends.addAll(b.backends);
+    backends.addAll(b.backends());
     Lane first = null;
     try {
       for (Backend backend : backends) {
@@ -163,7 +162,7 @@ public final class JobServer implements ExecutorService {
       }
       throw e;
     }
-    this.engine = b.engine == null ? null : first;
+    this.engine = b.engine() == null ? null : first;
   }
 
   private Lane startLane(Backend backend) {
@@ -280,8 +279,8 @@ public final class JobServer implements ExecutorService {
   }
 
   /** A builder for the server's options. */
-  public static Builder builder() {
-    return new Builder();
+  public static JobServerBuilder builder() {
+    return new JobServerBuilder();
   }
 
   /** The server's name, used in thread names, stats and error messages. */
@@ -358,7 +357,7 @@ public final class JobServer implements ExecutorService {
     return job;
   }
 
-  private static long deadlineNanos(java.time.Duration deadline) {
+  static long deadlineNanos(java.time.Duration deadline) {
     Objects.requireNonNull(deadline, "deadline");
     if (deadline.isNegative() || deadline.isZero()) {
       throw new IllegalArgumentException("deadline: " + deadline + " (expected: > 0)");
@@ -567,15 +566,15 @@ public final class JobServer implements ExecutorService {
       inputs.forEach(list::add);
     }
     List<Job<List<R>>> jobs = new ArrayList<>();
-    Chunk<A, R> perChunk = new Chunk<>(fn);
+    Chunking.Chunk<A, R> perChunk = new Chunking.Chunk<>(fn);
     try {
       int n = list.size();
       int from = 0;
       int chunk = chunkSize;
       if (chunk == 0) {
         int w = workers();
-        long known = PER_INPUT_NANOS.get(fn.getClass()).get();
-        chunk = (long) n <= 4L * w ? 1 : chunkFor(known, n, w);
+        long known = Chunking.PER_INPUT_NANOS.get(fn.getClass()).get();
+        chunk = (long) n <= 4L * w ? 1 : Chunking.chunkFor(known, n, w);
       }
       for (; from < n; from += chunk) {
         jobs.add(submit(perChunk, new ArrayList<>(list.subList(from, Math.min(n, from + chunk)))));
@@ -590,7 +589,7 @@ public final class JobServer implements ExecutorService {
         }
       }
       if (perInput != Long.MAX_VALUE) {
-        PER_INPUT_NANOS.get(fn.getClass()).set(Math.max(1, perInput));
+        Chunking.PER_INPUT_NANOS.get(fn.getClass()).set(Math.max(1, perInput));
       }
       return results;
     } finally {
@@ -599,38 +598,6 @@ public final class JobServer implements ExecutorService {
       }
     }
   }
-
-  private static final long CHUNK_TARGET_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
-  /**
-   * The chunk size for a {@code map} of {@code inputs} on {@code w} workers, given the time per
-   * input its function took last time ({@code 0}: not known). Between eight and two chunks per
-   * worker, as many as give chunks of about {@link #CHUNK_TARGET_NANOS} of work; one chunk per
-   * worker when each worker's share is less than that. So tasks of a few microseconds do not drown
-   * in the cost of sending chunks, and long ones still balance.
-   */
-  static int chunkFor(long perInputNanos, int inputs, int w) {
-    long perWorker = (inputs + (long) w - 1) / w;
-    long fewest = (inputs + 8L * w - 1) / (8L * w);
-    if (perInputNanos <= 0) {
-      return (int) Math.max(1, fewest);
-    }
-    if (perWorker * perInputNanos <= CHUNK_TARGET_NANOS) {
-      return (int) perWorker; // too little work to be worth balancing
-    }
-    long byTime = (CHUNK_TARGET_NANOS + perInputNanos - 1) / perInputNanos;
-    long balanced = (inputs + 2L * w - 1) / (2L * w);
-    return (int) Math.max(1, Math.max(fewest, Math.min(byTime, balanced)));
-  }
-
-  /** The time per input of the last {@code map} of each function class: it sizes the next. */
-  private static final ClassValue<AtomicLong> PER_INPUT_NANOS =
-      new ClassValue<>() {
-        @Override
-        protected AtomicLong computeValue(Class<?> type) {
-          return new AtomicLong();
-        }
-      };
 
   /**
    * Applies {@code fn} to the inputs and returns a lazy stream of the results in completion order:
@@ -1102,23 +1069,6 @@ public final class JobServer implements ExecutorService {
     }
   }
 
-  /**
-   * A {@code map}'s function over a slice of its inputs, run as one job. One per {@code map} call,
-   * so that worker processes receive the function once and then only slices.
-   */
-  record Chunk<A, R>(Task.Fn<? super A, ? extends R> fn) implements Task.Fn<List<A>, List<R>> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public List<R> call(List<A> inputs) throws Exception {
-      List<R> results = new ArrayList<>(inputs.size());
-      for (A input : inputs) {
-        results.add(fn.call(input));
-      }
-      return results;
-    }
-  }
-
   /** A plain {@link Callable} as a task. */
   record CallableTask<T>(Callable<T> callable) implements Task.Call<T> {
     private static final long serialVersionUID = 1L;
@@ -1137,246 +1087,6 @@ public final class JobServer implements ExecutorService {
     public T call() {
       runnable.run();
       return result;
-    }
-  }
-
-  private enum Engine {
-    THREADS,
-    VIRTUAL,
-    PROCESSES
-  }
-
-  /**
-   * Options for a {@link JobServer}, validated as they are set; {@link #build()} creates the
-   * server. Each option may be set once. Not thread-safe.
-   */
-  public static final class Builder {
-    private String name;
-    private Engine engine;
-    private int workers;
-    private Ticker ticker;
-    private int maxAttempts;
-    private WorkerOptions workerOptions = WorkerOptions.defaults();
-    private final java.util.Set<String> workerOptionsSet = new java.util.LinkedHashSet<>();
-    private java.time.Duration taskDeadline;
-    private Codec codec;
-    private final List<Backend> backends = new ArrayList<>();
-
-    /**
-     * Adds a backend of your own (a remote node, a test backend) beside the engine, or instead of
-     * one; may be called for several. Backends take work from the one queue in the order added.
-     */
-    public Builder backend(Backend backend) {
-      Objects.requireNonNull(backend, "backend");
-      if (backends.contains(backend)) {
-        throw new IllegalStateException("backend: " + backend.name() + " already added");
-      }
-      backends.add(backend);
-      return this;
-    }
-
-    /**
-     * The codec that encodes jobs for backends that ship them (default: Kryo). Worker processes
-     * make their own instance of the same class, so it needs a public no-argument constructor.
-     */
-    public Builder codec(Codec codec) {
-      Objects.requireNonNull(codec, "codec");
-      checkUnset("codec", this.codec);
-      this.codec = codec;
-      return this;
-    }
-
-    /**
-     * The longest any job may run from when it starts (default: no limit); a submit with its own
-     * deadline overrides it. Past it the job fails with {@link TaskTimeoutException}.
-     */
-    public Builder taskDeadline(java.time.Duration deadline) {
-      deadlineNanos(deadline);
-      checkUnset("taskDeadline", this.taskDeadline);
-      this.taskDeadline = deadline;
-      return this;
-    }
-
-    private Builder() {}
-
-    /** Runs jobs in {@code workers} worker processes. */
-    public Builder processes(int workers) {
-      checkPositive("workers", workers);
-      setEngine(Engine.PROCESSES, workers);
-      return this;
-    }
-
-    /**
-     * How many times a job may be started when the worker running it dies (default 3); after that
-     * the job fails with {@link WorkerCrashedException}.
-     */
-    public Builder maxAttempts(int maxAttempts) {
-      checkPositive("maxAttempts", maxAttempts);
-      if (this.maxAttempts != 0) {
-        throw new IllegalStateException("maxAttempts: already set to " + this.maxAttempts);
-      }
-      this.maxAttempts = maxAttempts;
-      return this;
-    }
-
-    /**
-     * Extra options for each worker JVM, such as {@code -Xmx256m} (default: none). Worker processes
-     * only.
-     */
-    public Builder workerJvmArgs(String... args) {
-      List<String> list = List.of(args);
-      workerOption("workerJvmArgs", list);
-      workerOptions = workerOptions.withJvmArgs(list);
-      return this;
-    }
-
-    /**
-     * Class path entries for the workers after this JVM's own (default: none), for classes that
-     * only the workers need. Worker processes only.
-     */
-    public Builder workerClassPath(java.nio.file.Path... entries) {
-      List<java.nio.file.Path> list = List.of(entries);
-      workerOption("workerClassPath", list);
-      workerOptions = workerOptions.withClassPath(list);
-      return this;
-    }
-
-    /**
-     * Variables added to the workers' environment (default: none; they inherit this JVM's). Worker
-     * processes only.
-     */
-    public Builder workerEnvironment(Map<String, String> variables) {
-      Objects.requireNonNull(variables, "variables");
-      workerOption("workerEnvironment", variables);
-      workerOptions = workerOptions.withEnvironment(variables);
-      return this;
-    }
-
-    /** The workers' working directory (default: this JVM's). Worker processes only. */
-    public Builder workerDirectory(java.nio.file.Path directory) {
-      Objects.requireNonNull(directory, "directory");
-      if (!java.nio.file.Files.isDirectory(directory)) {
-        throw new IllegalArgumentException(
-            "workerDirectory: " + directory + " (expected: an existing directory)");
-      }
-      workerOption("workerDirectory", directory);
-      workerOptions = workerOptions.withDirectory(directory);
-      return this;
-    }
-
-    /**
-     * Runs {@code initializer} once in each worker process before its first task, as Python's
-     * {@code Pool(initializer=...)} does: to open a connection or load a model that the worker's
-     * tasks then share through a static field. A worker whose initializer throws is not used: if
-     * none can start, {@link #build()} throws with the initializer's exception as the cause. Worker
-     * processes only.
-     */
-    public Builder workerInitializer(Task.Run initializer) {
-      Objects.requireNonNull(initializer, "initializer");
-      workerOption("workerInitializer", initializer);
-      workerOptions = workerOptions.withInitializer(initializer);
-      return this;
-    }
-
-    /**
-     * Replaces a worker process with a fresh one after it has been sent {@code tasks} tasks
-     * (default: never), as Python's {@code maxtasksperchild} and Parallel Python's {@code -r} do:
-     * for tasks that leak memory or native resources. Worker processes only.
-     */
-    public Builder maxTasksPerWorker(int tasks) {
-      checkPositive("maxTasksPerWorker", tasks);
-      workerOption("maxTasksPerWorker", tasks);
-      workerOptions = workerOptions.withMaxTasksPerWorker(tasks);
-      return this;
-    }
-
-    private void workerOption(String option, Object value) {
-      if (!workerOptionsSet.add(option)) {
-        throw new IllegalStateException(option + ": already set");
-      }
-    }
-
-    /** The server's name (default {@code parallel4j-N}), used in thread names and messages. */
-    public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name: \"" + name + "\" (expected: not blank)");
-      }
-      checkUnset("name", this.name);
-      this.name = name;
-      return this;
-    }
-
-    /** Runs jobs on {@code workers} platform threads. */
-    public Builder threads(int workers) {
-      checkPositive("workers", workers);
-      setEngine(Engine.THREADS, workers);
-      return this;
-    }
-
-    /** Runs each job on a virtual thread of its own, with no limit on how many run at once. */
-    public Builder virtualThreads() {
-      setEngine(Engine.VIRTUAL, Integer.MAX_VALUE);
-      return this;
-    }
-
-    /** Runs each job on a virtual thread, at most {@code maxConcurrent} at once. */
-    public Builder virtualThreads(int maxConcurrent) {
-      checkPositive("maxConcurrent", maxConcurrent);
-      setEngine(Engine.VIRTUAL, maxConcurrent);
-      return this;
-    }
-
-    /** The time source for job timings and stats (default: {@link Ticker#system()}). */
-    public Builder ticker(Ticker ticker) {
-      Objects.requireNonNull(ticker, "ticker");
-      checkUnset("ticker", this.ticker);
-      this.ticker = ticker;
-      return this;
-    }
-
-    /**
-     * Creates the server.
-     *
-     * @throws IllegalStateException when no engine was chosen
-     */
-    public JobServer build() {
-      if (engine == null && backends.isEmpty()) {
-        throw new IllegalStateException(
-            "engine: not set (expected: threads(n), virtualThreads(), virtualThreads(n),"
-                + " processes(n) or a backend(...))");
-      }
-      if (engine != Engine.PROCESSES && !workerOptionsSet.isEmpty()) {
-        throw new IllegalStateException(
-            String.join(", ", workerOptionsSet)
-                + ": worker process options, but the engine is "
-                + (engine == null ? "not set" : describe(engine, workers)));
-      }
-      return new JobServer(this);
-    }
-
-    private void setEngine(Engine engine, int workers) {
-      if (this.engine != null) {
-        throw new IllegalStateException(
-            "engine: already set to " + describe(this.engine, this.workers));
-      }
-      this.engine = engine;
-      this.workers = workers;
-    }
-
-    private static String describe(Engine engine, int workers) {
-      if (engine == Engine.PROCESSES) {
-        return "processes(" + workers + ")";
-      }
-      return engine == Engine.THREADS
-          ? "threads(" + workers + ")"
-          : workers == Integer.MAX_VALUE ? "virtualThreads()" : "virtualThreads(" + workers + ")";
-    }
-
-    private static void checkUnset(String option, Object current) {
-      if (current != null) {
-        throw new IllegalStateException(option + ": already set to " + current);
-      }
     }
   }
 }

@@ -23,7 +23,7 @@ import java.util.stream.StreamSupport;
  */
 final class UnorderedMapping<A, R> implements Iterator<R> {
   private final JobServer server;
-  private final JobServer.Chunk<A, R> chunkFn;
+  private final Chunking.Chunk<A, R> chunkFn;
   private final Iterator<? extends A> inputs;
   private final int chunkSize;
   private final int maxInFlight;
@@ -41,7 +41,7 @@ final class UnorderedMapping<A, R> implements Iterator<R> {
       int maxInFlight,
       Runnable onClose) {
     this.server = server;
-    this.chunkFn = new JobServer.Chunk<>(fn);
+    this.chunkFn = new Chunking.Chunk<>(fn);
     this.inputs = inputs;
     this.chunkSize = chunkSize;
     this.maxInFlight = maxInFlight;
