@@ -67,6 +67,6 @@ class DemoCommandTest {
     assertThat(run("demo", "--workers", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("--workers: 0 (expected: > 0)");
     assertThat(run("demo", "--engine", "gpu")).isEqualTo(2);
-    assertThat(err.toString()).contains("--engine", "gpu");
+    assertThat(err.toString()).contains("--engine: gpu (expected: threads, virtual, processes)");
   }
 }

@@ -100,7 +100,10 @@ public final class BenchCommand implements Callable<Integer> {
               case "io" -> IoScenario.run(bench);
               case "cpu" -> CpuScenario.run(bench);
               case "overhead" -> OverheadScenario.run(bench);
-              default -> LoopsScenario.run(bench);
+              case "loops" -> LoopsScenario.run(bench);
+              default -> // the names were checked above
+                  throw new IllegalArgumentException(
+                      "scenario: " + s + " (expected: " + String.join(", ", SCENARIOS) + ")");
             });
       }
     }

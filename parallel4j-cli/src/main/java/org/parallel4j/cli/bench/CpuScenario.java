@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.parallel4j.JobServer;
+import org.parallel4j.cli.Engine;
 import org.parallel4j.examples.Primes;
 
 /**
@@ -38,17 +39,16 @@ final class CpuScenario {
     rows.add(new Row("cpu", "serial", "workers=1", "wall_s", serial, "s"));
     b.progress.end(String.format(Locale.ROOT, "%.3f s", serial));
     for (int w = 1; w <= b.cores; w++) {
-      for (String engine : List.of("threads", "processes")) {
+      for (Engine engine : List.of(Engine.THREADS, Engine.PROCESSES)) {
         b.progress.start("cpu: " + engine + " workers=" + w);
         double t;
-        try (JobServer server =
-            engine.equals("threads") ? JobServer.threads(w) : JobServer.processes(w)) {
+        try (JobServer server = engine.server(w)) {
           t =
               Measure.medianSeconds(
                   b.progress, warmup, rounds, () -> server.map(Primes::sumBelow, inputs, 1));
         }
-        rows.add(new Row("cpu", engine, "workers=" + w, "wall_s", t, "s"));
-        rows.add(new Row("cpu", engine, "workers=" + w, "speedup", serial / t, "x"));
+        rows.add(new Row("cpu", engine.label(), "workers=" + w, "wall_s", t, "s"));
+        rows.add(new Row("cpu", engine.label(), "workers=" + w, "speedup", serial / t, "x"));
         b.progress.end(String.format(Locale.ROOT, "%.3f s, %.2fx", t, serial / t));
       }
     }

@@ -3,8 +3,10 @@ package org.parallel4j.cli.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.parallel4j.JobServer;
 import org.parallel4j.Task;
+import org.parallel4j.cli.Engine;
 
 /**
  * The article's figure 2, scaled up: K tasks that each wait on I/O — a request to a local HTTP
@@ -36,16 +38,14 @@ final class IoScenario {
           Task.Fn<Object, Object> task =
               wait.equals("http") ? x -> Io.fetch((String) x) : x -> Io.sleep((Long) x);
           Object arg = wait.equals("http") ? url : (Object) delay;
-          for (String engine : List.of("serial", "threads", "virtual", "processes")) {
-            if (engine.equals("serial") && k * delay > 500
-                || engine.equals("threads") && k > 1000
-                || engine.equals("processes") && k > 100) {
+          if (k * delay <= 500) {
+            measure(b, "serial", param, () -> serial(b, k, task, arg, rounds), rows);
+          }
+          for (Engine engine : Engine.values()) {
+            if (engine == Engine.THREADS && k > 1000 || engine == Engine.PROCESSES && k > 100) {
               continue;
             }
-            b.progress.start("io: " + engine + " " + param);
-            double s = time(b, engine, k, task, arg, rounds);
-            rows.add(new Row("io", engine, param, "wall_s", s, "s"));
-            b.progress.end(String.format(Locale.ROOT, "%.3f s", s));
+            measure(b, engine.label(), param, () -> time(b, engine, k, task, arg, rounds), rows);
           }
         }
       }
@@ -60,31 +60,39 @@ final class IoScenario {
     return rows;
   }
 
+  /** Times one engine on one set of tasks, said on the progress line: a row. */
+  private static void measure(
+      Bench b, String engine, String param, Callable<Double> seconds, List<Row> rows)
+      throws Exception {
+    b.progress.start("io: " + engine + " " + param);
+    double s = seconds.call();
+    rows.add(new Row("io", engine, param, "wall_s", s, "s"));
+    b.progress.end(String.format(Locale.ROOT, "%.3f s", s));
+  }
+
+  private static double serial(Bench b, int k, Task.Fn<Object, Object> task, Object arg, int rounds)
+      throws Exception {
+    return Measure.medianSeconds(
+        b.progress,
+        0,
+        rounds,
+        () -> {
+          for (int i = 0; i < k; i++) {
+            task.call(arg);
+            b.progress.advance((i + 1.0) / k);
+          }
+        });
+  }
+
   private static double time(
-      Bench b, String engine, int k, Task.Fn<Object, Object> task, Object arg, int rounds)
+      Bench b, Engine engine, int k, Task.Fn<Object, Object> task, Object arg, int rounds)
       throws Exception {
     List<Object> args = new ArrayList<>(k);
     for (int i = 0; i < k; i++) {
       args.add(arg);
     }
-    if (engine.equals("serial")) {
-      return Measure.medianSeconds(
-          b.progress,
-          0,
-          rounds,
-          () -> {
-            for (int i = 0; i < k; i++) {
-              task.call(arg);
-              b.progress.advance((i + 1.0) / k);
-            }
-          });
-    }
-    try (JobServer server =
-        switch (engine) {
-          case "threads" -> JobServer.threads(k);
-          case "virtual" -> JobServer.virtualThreads();
-          default -> JobServer.processes(b.cores);
-        }) {
+    // a platform thread per task; a worker process per core
+    try (JobServer server = engine.server(engine == Engine.THREADS ? k : b.cores)) {
       server.submit(task, arg).get(); // started, before timing
       return Measure.medianSeconds(b.progress, 0, rounds, () -> server.map(task, args, 1));
     }

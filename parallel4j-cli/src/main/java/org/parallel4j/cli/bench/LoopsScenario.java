@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ForkJoinPool;
-import org.parallel4j.Parallel;
 import org.parallel4j.examples.LoopContenders;
+import org.parallel4j.loops.Parallel;
 
 /**
  * The parallel loops (the article's OpenMP {@code prange}): a memory-bound loop ({@code squares},
@@ -39,12 +39,12 @@ final class LoopsScenario {
           continue;
         }
         b.progress.start("loops: " + impl + " workload=" + workload);
-        List<Double> seconds = inOwnJvm(impl, workload, log2n, rounds);
-        if (seconds.isEmpty()) { // it ran past its bound
-          b.progress.end("timed out after " + BOUND.toSeconds() + " s and was killed");
+        Child.Outcome run = inOwnJvm(impl, workload, log2n, rounds);
+        if (run.timedOut()) { // said, and no rows: the other contenders still run
+          b.progress.end(run.describe("its JVM"));
           continue;
         }
-        double s = Measure.median(seconds);
+        double s = Measure.median(seconds(run.output()));
         String param = "workload=" + workload;
         rows.add(new Row("loops", impl, param, "wall_s", s, "s"));
         String result = String.format(Locale.ROOT, "%.1f ms", s * 1e3);
@@ -60,12 +60,11 @@ final class LoopsScenario {
   }
 
   /**
-   * The seconds of each measured round of {@code impl} on {@code workload}, run in a JVM of its own;
-   * none when that JVM ran past {@link #BOUND} and was killed.
+   * Runs {@code impl} on {@code workload} in a JVM of its own, for at most {@link #BOUND}.
    *
-   * @throws IOException when it cannot start, or fails
+   * @throws IOException when that JVM cannot start, or fails
    */
-  private static List<Double> inOwnJvm(String impl, String workload, int log2n, int rounds)
+  private static Child.Outcome inOwnJvm(String impl, String workload, int log2n, int rounds)
       throws IOException, InterruptedException {
     Child.Outcome run =
         Child.run(
@@ -81,10 +80,7 @@ final class LoopsScenario {
                 Integer.toString(log2n),
                 Integer.toString(rounds)),
             BOUND);
-    if (run.timedOut()) {
-      return List.of();
-    }
-    if (run.exitCode() != 0) {
+    if (!run.timedOut() && run.exitCode() != 0) {
       throw new IOException(
           "the loops run for "
               + impl
@@ -95,8 +91,13 @@ final class LoopsScenario {
               + "): "
               + run.output());
     }
+    return run;
+  }
+
+  /** The seconds of each measured round, as {@link #main(String[])} prints them: one a line. */
+  private static List<Double> seconds(String output) {
     List<Double> seconds = new ArrayList<>();
-    for (String line : run.output().split("\n")) {
+    for (String line : output.split("\n")) {
       if (!line.isBlank()) {
         seconds.add(Double.parseDouble(line.strip()));
       }

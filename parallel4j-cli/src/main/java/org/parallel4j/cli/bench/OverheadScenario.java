@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import org.parallel4j.Job;
 import org.parallel4j.JobServer;
+import org.parallel4j.cli.Engine;
 
 /**
  * What a task costs on each engine, and how long a task must be for an engine to pay off (the
@@ -20,9 +21,9 @@ final class OverheadScenario {
 
   static List<Row> run(Bench b) throws Exception {
     List<Row> rows = new ArrayList<>();
-    for (String engine : List.of("threads", "virtual", "processes")) {
+    for (Engine engine : Engine.values()) {
       start(b, engine, rows);
-      try (JobServer server = server(engine, b.cores)) {
+      try (JobServer server = engine.server(b.cores)) {
         trivial(b, engine, server, rows);
         for (int micros :
             b.quick ? new int[] {1, 100, 10_000} : new int[] {1, 10, 100, 1000, 10_000, 100_000}) {
@@ -34,26 +35,18 @@ final class OverheadScenario {
     return rows;
   }
 
-  private static JobServer server(String engine, int cores) {
-    return switch (engine) {
-      case "threads" -> JobServer.threads(cores);
-      case "virtual" -> JobServer.virtualThreads();
-      default -> JobServer.processes(cores);
-    };
-  }
-
   /**
    * A new server of {@code b.cores} workers to the result of its first trivial task, median of
    * several; closing it is not counted. The first server is not counted either: it may record the
    * worker processes' start-up cache, which later servers start from.
    */
-  private static void start(Bench b, String engine, List<Row> rows) throws Exception {
+  private static void start(Bench b, Engine engine, List<Row> rows) throws Exception {
     int rounds = b.quick ? 3 : 7;
     b.progress.start("overhead: " + engine + " mode=start");
     List<Double> millis = new ArrayList<>(rounds);
     for (int i = 0; i <= rounds; i++) {
       long t0 = System.nanoTime();
-      try (JobServer server = server(engine, b.cores)) {
+      try (JobServer server = engine.server(b.cores)) {
         server.submit(x -> x + 1, 1).get();
         if (i > 0) {
           millis.add((System.nanoTime() - t0) / 1e6);
@@ -62,11 +55,11 @@ final class OverheadScenario {
       b.progress.advance((i + 1.0) / (rounds + 1));
     }
     double p50 = Measure.median(millis);
-    rows.add(new Row("overhead", engine, "mode=start", "start_ms", p50, "ms"));
+    rows.add(new Row("overhead", engine.label(), "mode=start", "start_ms", p50, "ms"));
     b.progress.end(String.format(Locale.ROOT, "%.1f ms", p50));
   }
 
-  private static void trivial(Bench b, String engine, JobServer server, List<Row> rows)
+  private static void trivial(Bench b, Engine engine, JobServer server, List<Row> rows)
       throws Exception {
     int n = b.quick ? 20_000 : 100_000;
     b.progress.start("overhead: " + engine + " mode=submit");
@@ -84,7 +77,7 @@ final class OverheadScenario {
                 job.get();
               }
             });
-    rows.add(new Row("overhead", engine, "mode=submit", "tasks_per_s", n / submit, "1/s"));
+    rows.add(new Row("overhead", engine.label(), "mode=submit", "tasks_per_s", n / submit, "1/s"));
     b.progress.end(String.format(Locale.ROOT, "%,.0f tasks/s", n / submit));
 
     List<Integer> inputs = new ArrayList<>();
@@ -98,7 +91,8 @@ final class OverheadScenario {
             b.quick ? 200 : 1500,
             b.quick ? 50 : 300,
             () -> server.map(x -> x + 1, inputs));
-    rows.add(new Row("overhead", engine, "mode=map", "tasks_per_s", inputs.size() / map, "1/s"));
+    rows.add(
+        new Row("overhead", engine.label(), "mode=map", "tasks_per_s", inputs.size() / map, "1/s"));
     b.progress.end(String.format(Locale.ROOT, "%,.0f tasks/s", inputs.size() / map));
 
     b.progress.start("overhead: " + engine + " mode=sequential");
@@ -116,11 +110,11 @@ final class OverheadScenario {
       }
     }
     double p50 = Measure.median(rtt);
-    rows.add(new Row("overhead", engine, "mode=sequential", "rtt_us_p50", p50, "us"));
+    rows.add(new Row("overhead", engine.label(), "mode=sequential", "rtt_us_p50", p50, "us"));
     b.progress.end(String.format(Locale.ROOT, "%.1f us", p50));
   }
 
-  private static void taskSize(Bench b, String engine, JobServer server, int micros, List<Row> rows)
+  private static void taskSize(Bench b, Engine engine, JobServer server, int micros, List<Row> rows)
       throws Exception {
     long workNanos = (b.quick ? 100 : 400) * 1_000_000L; // of serial work per measurement
     int tasks = (int) Math.max(4L * b.cores, Math.min(20_000, workNanos / (micros * 1000L)));
@@ -144,11 +138,12 @@ final class OverheadScenario {
         Measure.medianSeconds(b.progress, 1, rounds, () -> server.map(Measure::spin, inputs));
     double single =
         Measure.medianSeconds(b.progress, 1, rounds, () -> server.map(Measure::spin, inputs, 1));
-    rows.add(new Row("overhead", engine, "task_us=" + micros, "speedup", serial / batched, "x"));
+    rows.add(
+        new Row("overhead", engine.label(), "task_us=" + micros, "speedup", serial / batched, "x"));
     rows.add(
         new Row(
             "overhead",
-            engine,
+            engine.label(),
             "task_us=" + micros + ",batched=no",
             "speedup",
             serial / single,
