@@ -114,9 +114,9 @@ public final class JobServer implements ExecutorService {
   private final long startedAt;
   private final java.util.concurrent.LinkedTransferQueue<Work> queue =
       new java.util.concurrent.LinkedTransferQueue<>();
-  // the backends taking work, in the order added; every backend ever added, for stats
-  private final java.util.concurrent.CopyOnWriteArrayList<Lane> lanes =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  // the backends taking work, in the order added, replaced whole under this server's monitor: a
+  // submit reads one array; every backend ever added, for stats and termination
+  private volatile Lane[] lanes = new Lane[0];
   private final java.util.concurrent.CopyOnWriteArrayList<Lane> everyLane =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Lane engine; // the builder's local engine, whose workers setWorkers sets; or null
@@ -158,7 +158,7 @@ public final class JobServer implements ExecutorService {
       }
     } catch (RuntimeException e) { // a backend that cannot start: stop the ones that did
       for (Lane lane : lanes) {
-        lane.backend().shutdown(() -> {});
+        lane.stop();
       }
       throw e;
     }
@@ -169,9 +169,26 @@ public final class JobServer implements ExecutorService {
     Objects.requireNonNull(backend, "backend");
     Lane lane = new Lane(this, backend);
     backend.start(lane);
-    lanes.add(lane);
-    everyLane.add(lane);
+    lane.started();
+    synchronized (this) {
+      lanes = with(lanes, lane);
+      everyLane.add(lane);
+    }
     return lane;
+  }
+
+  private static Lane[] with(Lane[] all, Lane lane) {
+    Lane[] more = java.util.Arrays.copyOf(all, all.length + 1);
+    more[all.length] = lane;
+    return more;
+  }
+
+  /** Takes {@code lane} out of those fed; false if it was not there. Holds this monitor. */
+  private boolean unfeed(Lane lane) {
+    List<Lane> rest = new ArrayList<>(List.of(lanes));
+    boolean removed = rest.remove(lane);
+    lanes = rest.toArray(new Lane[0]);
+    return removed;
   }
 
   /**
@@ -183,19 +200,40 @@ public final class JobServer implements ExecutorService {
    */
   public void addBackend(Backend backend) {
     Objects.requireNonNull(backend, "backend");
+    Lane lane = new Lane(this, backend);
     synchronized (this) {
-      if (runState != RUNNING) {
+      checkAdding(backend);
+      everyLane.add(lane); // reserved: termination waits for it from here on
+    }
+    try {
+      backend.start(lane); // outside the monitor: a backend may take seconds to start
+    } catch (RuntimeException e) {
+      everyLane.remove(lane);
+      lane.stopped(); // it never ran
+      throw e;
+    }
+    lane.started();
+    synchronized (this) {
+      if (runState != RUNNING) { // shut down while it started
+        lane.stop();
         throw new IllegalStateException(
             snapshot("cannot add backend " + backend.name() + ": the job server is shut down"));
       }
-      for (Lane lane : everyLane) {
-        if (lane.backend() == backend) {
-          throw new IllegalArgumentException("backend: " + backend.name() + " (already added)");
-        }
-      }
-      startLane(backend);
+      lanes = with(lanes, lane);
     }
     backend.workAvailable();
+  }
+
+  private void checkAdding(Backend backend) {
+    if (runState != RUNNING) {
+      throw new IllegalStateException(
+          snapshot("cannot add backend " + backend.name() + ": the job server is shut down"));
+    }
+    for (Lane lane : everyLane) {
+      if (lane.backend() == backend) {
+        throw new IllegalArgumentException("backend: " + backend.name() + " (already added)");
+      }
+    }
   }
 
   /**
@@ -209,25 +247,20 @@ public final class JobServer implements ExecutorService {
   public CompletableFuture<Void> removeBackend(Backend backend) {
     Objects.requireNonNull(backend, "backend");
     Lane lane = null;
-    for (Lane l : lanes) {
-      if (l.backend() == backend) {
-        lane = l;
+    synchronized (this) {
+      for (Lane l : lanes) {
+        if (l.backend() == backend) {
+          lane = l;
+        }
       }
+      if (lane == null) {
+        throw new IllegalArgumentException(
+            "backend: " + backend.name() + " (expected: one of " + backendNames() + ")");
+      }
+      lane.close();
+      unfeed(lane);
     }
-    if (lane == null) {
-      throw new IllegalArgumentException(
-          "backend: " + backend.name() + " (expected: one of " + backendNames() + ")");
-    }
-    Lane removed = lane;
-    CompletableFuture<Void> stopped = new CompletableFuture<>();
-    removed.close();
-    lanes.remove(removed);
-    backend.shutdown(
-        () -> {
-          removed.reclaimAll();
-          stopped.complete(null);
-        });
-    return stopped;
+    return lane.stop();
   }
 
   /** The backends taking work now, in the order they were added. */
@@ -248,8 +281,12 @@ public final class JobServer implements ExecutorService {
   }
 
   /** A backend reported itself lost: it is no longer fed. */
-  void removeLane(Lane lane) {
-    lanes.remove(lane);
+  void lost(Lane lane) {
+    synchronized (this) {
+      unfeed(lane);
+    }
+    lane.stop(); // it may still run threads of its own; termination does not wait for them
+    lane.stopped();
   }
 
   /** A server with {@code workers} platform threads. */
@@ -417,10 +454,10 @@ public final class JobServer implements ExecutorService {
     if (work.deadlineNanos == 0) {
       work.deadlineNanos = defaultDeadlineNanos;
     }
-    List<Lane> now = lanes;
-    if (!now.isEmpty()) {
+    Lane[] now = lanes;
+    if (now.length > 0) {
       try {
-        work.preparedFor(now.get(0).backend()); // others prepare it if they take it
+        work.preparedFor(now[0].backend()); // others prepare it if they take it
       } catch (RuntimeException e) { // refused: the job was never accepted
         retire();
         throw e;
@@ -432,7 +469,7 @@ public final class JobServer implements ExecutorService {
       }
     }
     queue.add(work);
-    for (Lane lane : now) {
+    for (Lane lane : lanes) { // read again: a backend added meanwhile may have no worker awake
       lane.backend().workAvailable();
     }
   }
@@ -821,7 +858,7 @@ public final class JobServer implements ExecutorService {
   public void setWorkers(int workers) {
     checkPositive("workers", workers);
     Lane local = engine;
-    if (local == null || !lanes.contains(local)) {
+    if (local == null || !List.of(lanes).contains(local)) {
       throw new IllegalStateException(
           snapshot("setWorkers: no local engine (its backends: " + backendNames() + ")"));
     }
@@ -849,7 +886,7 @@ public final class JobServer implements ExecutorService {
       rows.add(
           new Stats.Backend(
               lane.backendName(),
-              lanes.contains(lane) ? lane.backend().workers() : 0,
+              List.of(lanes).contains(lane) ? lane.backend().workers() : 0,
               jobs,
               total == 0 ? 0 : 100.0 * jobs / total,
               Duration.ofNanos(lane.nanos())));
@@ -914,30 +951,28 @@ public final class JobServer implements ExecutorService {
     if (!terminating.compareAndSet(0, 1)) {
       return;
     }
-    List<Lane> stopping;
+    List<Lane> all;
     synchronized (this) { // no backend is added from here on: addBackend checks the run state
-      stopping = List.copyOf(lanes);
+      all = List.copyOf(everyLane); // removed ones too: they may still be stopping
     }
-    AtomicInteger left = new AtomicInteger(stopping.size() + 1);
-    Runnable oneStopped =
-        () -> {
-          if (left.decrementAndGet() == 0) {
-            runState = TERMINATED;
-            java.util.concurrent.ScheduledThreadPoolExecutor t = timer;
-            if (t != null) {
-              t.shutdownNow();
-            }
-            ThreadPoolExecutor cb = callbacks;
-            if (cb != null) {
-              cb.shutdown();
-            }
-            terminated.countDown();
-          }
-        };
-    for (Lane lane : stopping) {
-      lane.backend().shutdown(oneStopped);
+    CompletableFuture<?>[] stopped = new CompletableFuture<?>[all.size()];
+    for (int i = 0; i < stopped.length; i++) {
+      stopped[i] = all.get(i).stop();
     }
-    oneStopped.run();
+    CompletableFuture.allOf(stopped)
+        .whenComplete(
+            (done, error) -> {
+              runState = TERMINATED;
+              java.util.concurrent.ScheduledThreadPoolExecutor t = timer;
+              if (t != null) {
+                t.shutdownNow();
+              }
+              ThreadPoolExecutor cb = callbacks;
+              if (cb != null) {
+                cb.shutdown();
+              }
+              terminated.countDown();
+            });
   }
 
   @Override

@@ -37,6 +37,11 @@ final class Lane implements WorkSource, BackendContext {
   private final LongAdder jobs = new LongAdder();
   private final LongAdder nanos = new LongAdder();
   private volatile boolean closed;
+  private volatile boolean started; // its backend's start returned
+  private final java.util.concurrent.atomic.AtomicBoolean stopping =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.CompletableFuture<Void> stopped =
+      new java.util.concurrent.CompletableFuture<>();
 
   Lane(JobServer server, Backend backend) {
     this.server = server;
@@ -75,6 +80,10 @@ final class Lane implements WorkSource, BackendContext {
     Lease l = new Lease(w, this);
     if (leases != null) {
       leases.add(l);
+      if (closed) { // closed as we added it: its loss may not have seen it; one of us requeues
+        l.release();
+        return null;
+      }
     }
     return l;
   }
@@ -84,9 +93,18 @@ final class Lane implements WorkSource, BackendContext {
     return lease(server.queue().poll());
   }
 
+  /** The next item; on a lane that was closed, waits until interrupted (its backend stops). */
   @Override
   public WorkItem take() throws InterruptedException {
-    return lease(server.queue().take());
+    while (true) {
+      if (closed) {
+        new java.util.concurrent.CountDownLatch(1).await(); // until the shutdown's interrupt
+      }
+      Lease l = lease(server.queue().take());
+      if (l != null) {
+        return l;
+      }
+    }
   }
 
   @Override
@@ -111,10 +129,7 @@ final class Lane implements WorkSource, BackendContext {
     if (backend.offer(l)) {
       return true;
     }
-    if (leases != null) {
-      leases.remove(l);
-    }
-    return false;
+    return !l.withdraw(); // a loss that ended it first has dealt with the job
   }
 
   // ---- the context --------------------------------------------------------------------------
@@ -165,13 +180,11 @@ final class Lane implements WorkSource, BackendContext {
 
   @Override
   public void lost(WorkerLoss loss) {
-    closed = true;
-    server.removeLane(this);
+    closed = true; // first: a lease taken or assigned from now on sees it
+    server.lost(this);
     if (leases != null) {
       for (Lease l : leases) {
-        if (leases.remove(l)) {
-          l.lost(loss);
-        }
+        l.lostAt(loss);
       }
     }
   }
@@ -187,9 +200,15 @@ final class Lane implements WorkSource, BackendContext {
         "worker: " + handle + " (expected: a worker registered by " + backendName + ")");
   }
 
-  /** Takes {@code l} out of the registry: true if the caller is the one to end it. */
-  boolean forget(Lease l) {
-    return leases == null || leases.remove(l);
+  /** Takes an ended lease out of the registry. */
+  void forget(Lease l) {
+    if (leases != null) {
+      leases.remove(l);
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 
   /** How many jobs this backend holds; for a local backend, those its workers run. */
@@ -202,13 +221,43 @@ final class Lane implements WorkSource, BackendContext {
     closed = true;
   }
 
+  /** Its backend has started: {@link #stop} may shut it down. */
+  void started() {
+    started = true;
+  }
+
+  /**
+   * Shuts the backend down, once, however many ask; the future completes when it has stopped and
+   * any lease it still held has gone back. A lane whose backend has not started yet is shut down by
+   * whoever starts it, once it sees the server stopping.
+   */
+  java.util.concurrent.CompletableFuture<Void> stop() {
+    if (started && stopping.compareAndSet(false, true)) {
+      try {
+        backend.shutdown(
+            () -> {
+              reclaimAll();
+              stopped.complete(null);
+            });
+      } catch (RuntimeException e) {
+        JobServer.logger().log(System.Logger.Level.WARNING, backendName + ": shutdown threw", e);
+        reclaimAll();
+        stopped.complete(null);
+      }
+    }
+    return stopped;
+  }
+
+  /** Its backend never started, or was lost: nothing to wait for. */
+  void stopped() {
+    stopped.complete(null);
+  }
+
   /** Leases still held once the backend has terminated: none should be; any go back. */
   void reclaimAll() {
     if (leases != null) {
       for (Lease l : leases) {
-        if (leases.remove(l)) {
-          l.lost(WorkerLoss.of("its backend " + backendName + " stopped while holding it"));
-        }
+        l.lostAt(WorkerLoss.of("its backend " + backendName + " stopped while holding it"));
       }
     }
   }
@@ -232,14 +281,13 @@ final class Lane implements WorkSource, BackendContext {
   }
 
   /** The job was cancelled while queued: a backend took it and dropped it. */
-  void dropped(Lease l) {
-    if (forget(l)) {
-      droppedUnregistered();
-    }
+  void droppedAndForget(Lease l) {
+    forget(l);
+    dropped();
   }
 
-  /** As {@link #dropped}, for a lease already out of the registry. */
-  void droppedUnregistered() {
+  /** A job ended without running: cancelled while queued or held. */
+  void dropped() {
     server.dropped();
     server.retire();
   }
@@ -281,8 +329,8 @@ final class Lane implements WorkSource, BackendContext {
     public void lost(WorkerLoss loss) {
       lost = true; // first: a lease assigned from now on sees it (Lease.assign)
       for (Lease l : leases) {
-        if (l.worker() == this && leases.remove(l)) {
-          l.lost(loss);
+        if (l.worker() == this) {
+          l.lostAt(loss);
         }
       }
     }

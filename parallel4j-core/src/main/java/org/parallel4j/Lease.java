@@ -1,5 +1,7 @@
 package org.parallel4j;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import org.parallel4j.spi.Backend;
@@ -12,26 +14,42 @@ import org.parallel4j.spi.WorkerLoss;
 /**
  * One attempt at a job by one backend: the server's side of a {@link WorkItem}. Made when a backend
  * takes the job; ended exactly once, by the backend's outcome, by the loss of its worker or
- * backend, by its deadline, or by a cancel while it was still queued.
+ * backend, by its deadline, by a release, or by a cancel while it was still queued.
  *
  * <h2>Implementation</h2>
  *
- * <b>Who ends it.</b> A lease of a backend that can lose workers is kept in its {@link Lane}'s
- * registry from when it is taken until it ends; whoever removes it from the registry ends it (the
- * outcome, the loss of its worker, its deadline), so a late outcome finds it gone and is dropped. A
- * lease of a local backend is kept nowhere: its one worker thread ends it, and a deadline fails the
- * job and interrupts the thread, whose return then ends the lease.
+ * <b>State.</b> TAKEN, then HELD (the job is held by this lease: cancels reach the backend through
+ * its control), then STARTED (an attempt counts, run time and deadline run), then ENDED. Whoever
+ * moves the lease to ENDED ends it; anyone else finds it ENDED and does nothing, so a late outcome
+ * is dropped, and a start reported after a loss changes nothing. {@code assign} (TAKEN to HELD,
+ * which holds the job) and a loss (to ENDED, which may send the job back to the queue) hold the
+ * lease's monitor, so a lease that a loss gave up never holds the job afterwards.
  *
- * <p><b>Events.</b> {@code assign} binds it to a worker and makes the job cancellable through the
- * backend's control; {@code started} counts the attempt and starts the run time and the deadline;
- * {@code begin} does both at once for local threads.
+ * <p><b>Registry.</b> A lease of a backend that can lose workers is also kept in its {@link Lane}'s
+ * registry until it ends, so that a loss finds it. A lease of a local backend is kept nowhere: its
+ * one worker thread ends it, and a deadline fails the job and interrupts the thread, whose return
+ * then ends the lease.
  */
 final class Lease implements WorkItem {
+  private static final int TAKEN = 0;
+  private static final int HELD = 1;
+  private static final int STARTED = 2;
+  private static final int ENDED = 3;
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(Lease.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Work work;
   private final Lane lane;
+  private volatile int state;
   private volatile Lane.Worker worker; // null until assigned, and for local backends
   private JobControl control; // written before the job is held, which publishes it
-  private volatile boolean started;
   private volatile ScheduledFuture<?> deadline; // set at the start, if the job has one
 
   Lease(Work work, Lane lane) {
@@ -43,16 +61,8 @@ final class Lease implements WorkItem {
     return work.job;
   }
 
-  Work work() {
-    return work;
-  }
-
   Lane.Worker worker() {
     return worker;
-  }
-
-  boolean isStarted() {
-    return started;
   }
 
   @Override
@@ -82,17 +92,28 @@ final class Lease implements WorkItem {
 
   @Override
   public boolean assign(WorkerHandle handle, JobControl control) {
-    Lane.Worker w = lane.own(handle);
-    this.control = control;
-    if (!work.job.hold(lane.backendName(), w.name(), this)) {
-      lane.dropped(this);
-      return false;
+    Lane.Worker w;
+    try {
+      w = lane.own(handle);
+    } catch (RuntimeException e) {
+      release();
+      throw e;
     }
-    worker = w; // then the flag: Lane.Worker.lost sets it, then looks for its leases
-    if (w.isLost()) { // lost as we assigned: whichever of us forgets the lease requeues it
-      if (lane.forget(this)) {
-        requeue(false, null);
+    synchronized (this) { // against a loss: see "State"
+      if (state != TAKEN) {
+        return false; // its backend was lost as it took the job: the job went back
       }
+      this.control = control;
+      worker = w; // before the flag check below: Lane.Worker.lost sets it, then looks
+      if (!work.job.hold(lane.backendName(), w.name(), this)) {
+        state = ENDED;
+        lane.droppedAndForget(this); // cancelled while queued
+        return false;
+      }
+      state = HELD;
+    }
+    if (w.isLost() || lane.isClosed()) { // lost as we assigned: whichever ends the lease requeues
+      lostAt(WorkerLoss.of("lost as the job was assigned"));
       return false;
     }
     return true;
@@ -103,10 +124,16 @@ final class Lease implements WorkItem {
     startedAt(lane.now());
   }
 
-  /** As {@link #started()}, with the clock already read. */
-  void startedAt(long now) {
+  @Override
+  public void started(long now) {
+    startedAt(now);
+  }
+
+  private void startedAt(long now) {
+    if (!STATE.compareAndSet(this, HELD, STARTED)) {
+      return; // ended already (lost, given back): this start belongs to no attempt
+    }
     work.job.started(now);
-    started = true;
     long d = work.deadlineNanos;
     if (d != 0) {
       deadline = lane.schedule(this::overdue, d);
@@ -122,9 +149,11 @@ final class Lease implements WorkItem {
   public boolean begin(String workerName, JobControl control, long now) {
     this.control = control;
     if (!work.job.hold(lane.backendName(), workerName, this)) {
-      lane.dropped(this);
+      state = ENDED;
+      lane.droppedAndForget(this);
       return false;
     }
+    state = HELD;
     startedAt(now);
     return true;
   }
@@ -159,29 +188,42 @@ final class Lease implements WorkItem {
     return endAt(null, error, now);
   }
 
+  /** Moves the lease to ENDED; returns the state it left, or ENDED if someone else ended it. */
+  private int end() {
+    int s;
+    do {
+      s = state;
+      if (s == ENDED) {
+        return ENDED;
+      }
+    } while (!STATE.compareAndSet(this, s, ENDED));
+    lane.forget(this);
+    return s;
+  }
+
   /**
    * Ends the lease with the backend's outcome ({@code error} null: {@code result}), read at {@code
    * now}; false, and nothing done, when the lease had already ended (a late outcome).
    */
-  boolean endAt(Object result, Throwable error, long now) {
-    if (!lane.forget(this)) {
+  private boolean endAt(Object result, Throwable error, long now) {
+    int was = end();
+    if (was == ENDED) {
       return false;
     }
-    finish(result, error, now);
+    finish(result, error, now, was == STARTED);
     return true;
   }
 
-  /** Ends the job; the lease has left the registry. */
-  private void finish(Object result, Throwable error, long now) {
+  /** Ends the job; the lease has ended. */
+  private void finish(Object result, Throwable error, long now, boolean started) {
     ScheduledFuture<?> d = deadline;
     if (d != null) {
       d.cancel(false);
     }
-    if (!started) { // a backend that did not report the start: it ran from now
-      work.job.started(now);
-      started = true;
-    }
     Job<Object> job = work.job;
+    if (!started) { // a backend that did not report the start: it ran from now
+      job.started(now);
+    }
     job.finishRunning();
     lane.ended(this, now); // counted before the job completes: who sees it done sees it counted
     if (error == null) {
@@ -194,9 +236,27 @@ final class Lease implements WorkItem {
 
   @Override
   public void release() {
-    if (lane.forget(this)) {
-      requeue(false, null);
+    int was;
+    synchronized (this) {
+      was = end();
     }
+    if (was != ENDED) {
+      requeue(was, null);
+    }
+  }
+
+  /**
+   * Takes back a lease that the backend declined at once ({@link Backend#offer} said no): true if
+   * it was still taken, false if a loss ended it first (and so dealt with the job).
+   */
+  boolean withdraw() {
+    synchronized (this) {
+      if (!STATE.compareAndSet(this, TAKEN, ENDED)) {
+        return false;
+      }
+    }
+    lane.forget(this);
+    return true;
   }
 
   @Override
@@ -220,13 +280,20 @@ final class Lease implements WorkItem {
   }
 
   /**
-   * The lease's worker, or its whole backend, was lost; the lease has left the registry. A job that
-   * had started counts the attempt: it runs again or, with no attempt left, fails naming the loss.
+   * The lease's worker, or its whole backend, was lost. A job that had started counts the attempt:
+   * it runs again or, with no attempt left, fails naming the loss; one that had not goes back
+   * uncounted.
    */
-  void lost(WorkerLoss loss) {
-    boolean counted = started;
+  void lostAt(WorkerLoss loss) {
+    int was;
+    synchronized (this) { // a concurrent assign has held the job, or will see ENDED
+      was = end();
+    }
+    if (was == ENDED) {
+      return;
+    }
     WorkerCrashedException failure = null;
-    if (counted) {
+    if (was == STARTED) {
       Lane.Worker w = worker;
       failure =
           new WorkerCrashedException(
@@ -238,27 +305,34 @@ final class Lease implements WorkItem {
               work.job.attempts(),
               loss.lastLines());
     }
-    requeue(counted, failure);
+    requeue(was, failure);
   }
 
-  /** Sends the job back to the queue for another lease, or ends it if it cannot run again. */
-  private void requeue(boolean counted, Throwable failure) {
+  /**
+   * Sends the job back to the queue for another lease, or ends it if it cannot run again; the lease
+   * has ended, having been in state {@code was}.
+   */
+  private void requeue(int was, Throwable failure) {
     ScheduledFuture<?> d = deadline;
     if (d != null) {
       d.cancel(false);
     }
     JobServer server = lane.server();
     Job<Object> job = work.job;
+    if (was == TAKEN) { // never held: the job is as it was in the queue
+      server.requeue(work);
+      return;
+    }
     if (server.isStopping()) { // shutdownNow: the job ends cancelled
       job.cancel(false);
     }
     if (job.isDone()) { // cancelled while it was held: nothing to run again
       job.finishRunning();
-      lane.droppedUnregistered();
+      lane.dropped();
       return;
     }
-    if (counted && job.attempts() >= server.maxAttempts()) {
-      finish(null, failure, lane.now());
+    if (was == STARTED && job.attempts() >= server.maxAttempts()) {
+      finish(null, failure, lane.now(), true);
       return;
     }
     job.rearm();
@@ -268,31 +342,32 @@ final class Lease implements WorkItem {
   /** The job ran past its deadline, counted from its start on this lease. */
   private void overdue() {
     Job<Object> job = work.job;
-    if (job.isDone()) {
+    boolean local = lane.isLocal();
+    if (local) {
+      if (state == STARTED && !job.isDone()) {
+        job.failAndInterrupt(timeout(control.stopOverdue(this))); // its thread's return ends it
+      }
       return;
     }
-    boolean local = lane.isLocal();
-    if (!local && !lane.forget(this)) {
+    if (state != STARTED || end() != STARTED) {
       return; // it ended, or its worker was lost, as the deadline came
     }
     String how = control.stopOverdue(this);
+    deadline = null; // this is it
+    finish(null, timeout(how), lane.now(), true);
+  }
+
+  private TaskTimeoutException timeout(String how) {
     Duration limit = Duration.ofNanos(work.deadlineNanos);
-    TaskTimeoutException e =
-        new TaskTimeoutException(
-            lane.server().name()
-                + ": job "
-                + jobId()
-                + " ran past its deadline of "
-                + limit.toMillis()
-                + " ms and "
-                + how,
-            limit);
-    if (local) {
-      job.failAndInterrupt(e); // its thread's return ends the lease
-    } else {
-      deadline = null; // this is it
-      finish(null, e, lane.now());
-    }
+    return new TaskTimeoutException(
+        lane.server().name()
+            + ": job "
+            + jobId()
+            + " ran past its deadline of "
+            + limit.toMillis()
+            + " ms and "
+            + how,
+        limit);
   }
 
   @Override
@@ -302,6 +377,14 @@ final class Lease implements WorkItem {
         + jobId()
         + " on "
         + lane.backendName()
-        + (w == null ? "" : "/" + w.name());
+        + (w == null ? "" : "/" + w.name())
+        + " ("
+        + switch (state) {
+          case TAKEN -> "taken";
+          case HELD -> "held";
+          case STARTED -> "started";
+          default -> "ended";
+        }
+        + ")";
   }
 }

@@ -719,12 +719,14 @@ abstract class JobServerContractTest {
     server.setWorkers(2);
     Gates.create(1);
     Gates.interrupts = new AtomicInteger();
+    Gates.onStart = new CountDownLatch(2);
     List<Job<Integer>> jobs = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       jobs.add(
           server.submit(
               () -> {
                 try {
+                  Gates.started();
                   return Gates.awaitInterruptibly(0);
                 } catch (InterruptedException e) {
                   Gates.interrupted();
@@ -733,6 +735,7 @@ abstract class JobServerContractTest {
               }));
     }
     await().atMost(Duration.ofSeconds(30)).until(() -> server.stats().queued() == 8);
+    assertThat(Gates.onStart.await(30, SECONDS)).as("two tasks running").isTrue();
     List<Runnable> neverRun = server.shutdownNow();
     assertThat(neverRun).hasSize(8);
     assertThat(server.awaitTermination(30, SECONDS)).isTrue();

@@ -121,4 +121,53 @@ class MultiBackendTest {
       Gates.open(0);
     }
   }
+
+  /**
+   * A job a lost node gave back runs on unbounded virtual threads, whose queue is otherwise empty.
+   */
+  @Test
+  void jobsALostNodeGaveBackRunOnUnboundedVirtualThreads() throws Exception {
+    Gates.create(1);
+    SimulatedBackend node = new SimulatedBackend("node", 1, 4, Duration.ZERO);
+    try (JobServer server = JobServer.builder().backend(node).build()) {
+      List<Job<String>> jobs = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        jobs.add(
+            server.submit(
+                () -> {
+                  if (SimulatedBackend.currentWorker().isPresent()) {
+                    Gates.await(0);
+                    return "node";
+                  }
+                  return "virtual";
+                }));
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.busy() > 0);
+      server.addBackend(new org.parallel4j.threads.ThreadBackend(true, Integer.MAX_VALUE));
+      node.loseAll();
+      for (Job<String> job : jobs) {
+        assertThat(job.get(60, SECONDS)).isEqualTo("virtual");
+      }
+      Gates.open(0);
+    }
+  }
+
+  /** Removing a backend after shutdown, or twice, neither hangs close() nor stops it twice. */
+  @Test
+  void removingABackendAfterShutdownLetsTheServerTerminate() throws Exception {
+    SimulatedBackend a = new SimulatedBackend("sim-a", 1, 2, Duration.ZERO);
+    SimulatedBackend b = new SimulatedBackend("sim-b", 1, 2, Duration.ZERO);
+    JobServer server = JobServer.builder().threads(1).backend(a).backend(b).build();
+    assertThat(server.submit(() -> 1).get(60, SECONDS)).isEqualTo(1);
+    var first = server.removeBackend(a);
+    assertThatThrownBy(() -> server.removeBackend(a)).isInstanceOf(IllegalArgumentException.class);
+    server.shutdown();
+    var second = server.removeBackend(b);
+    assertThat(server.awaitTermination(60, SECONDS)).as("terminated").isTrue();
+    first.get(60, SECONDS);
+    second.get(60, SECONDS);
+    assertThatThrownBy(() -> server.addBackend(new SimulatedBackend("late", 1, 1, Duration.ZERO)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("shut down");
+  }
 }

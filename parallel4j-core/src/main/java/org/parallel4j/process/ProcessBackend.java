@@ -526,6 +526,10 @@ public final class ProcessBackend implements Backend {
     final java.util.concurrent.BlockingQueue<String> printed =
         new java.util.concurrent.ArrayBlockingQueue<>(PRINTED_LINES_QUEUED);
     volatile Thread printer; // started by the stdout pump at the first line printed
+    // cancel and skip frames waiting for whoever holds sending: a cancel never waits for the lock,
+    // as its holder may be waiting for that very cancel to finish (Job.hold, Job.finishRunning)
+    final ConcurrentLinkedQueue<long[]> controls = new ConcurrentLinkedQueue<>();
+    boolean shutdownSent; // guarded by sending: no job is sent after the SHUTDOWN frame
 
     /**
      * Asks the worker to skip {@code item} if it has not started it, and with {@code interrupt} to
@@ -534,16 +538,9 @@ public final class ProcessBackend implements Backend {
      */
     @Override
     public void cancel(WorkItem item, boolean interrupt) {
-      try {
-        sending.lock();
-        try {
-          Frames.write(out, interrupt ? Frames.CANCEL : Frames.SKIP, item.jobId(), new byte[0]);
-          out.flush();
-        } finally {
-          sending.unlock();
-        }
-      } catch (IOException e) {
-        return; // the worker is gone already
+      controls.add(new long[] {interrupt ? Frames.CANCEL : Frames.SKIP, item.jobId()});
+      if (sending.tryLock()) { // else the holder writes it as it lets go
+        unlockSending();
       }
       if (!interrupt) {
         return;
@@ -555,6 +552,30 @@ public final class ProcessBackend implements Backend {
             }
           },
           TimeUnit.MILLISECONDS.toNanos(CANCEL_GRACE_MILLIS));
+    }
+
+    /**
+     * Lets go of {@link #sending}, first writing the cancel frames that wait; takes it again if
+     * more came as it let go, so none is left behind.
+     */
+    private void unlockSending() {
+      while (true) {
+        if (!controls.isEmpty()) {
+          try {
+            for (long[] c = controls.poll(); c != null; c = controls.poll()) {
+              Frames.write(out, (byte) c[0], c[1], new byte[0]);
+            }
+            out.flush();
+          } catch (IOException e) {
+            controls.clear(); // the worker is gone: its jobs end with it
+            breakChannel(e);
+          }
+        }
+        sending.unlock();
+        if (controls.isEmpty() || !sending.tryLock()) {
+          return;
+        }
+      }
     }
 
     /** A runaway past its deadline: only killing its JVM stops it. */
@@ -866,7 +887,7 @@ public final class ProcessBackend implements Backend {
       } catch (IOException e) {
         breakChannel(e);
       } finally {
-        sending.unlock();
+        unlockSending();
       }
     }
 
@@ -900,17 +921,21 @@ public final class ProcessBackend implements Backend {
       } catch (IOException e) {
         breakChannel(e); // the job is in flight: it is retried or given back with the others
       } finally {
-        sending.unlock();
+        unlockSending();
       }
       return true;
     }
 
     /** Sends one job, its function first if the worker lacks it. Holds {@link #sending}. */
     private void send(WorkItem item) throws IOException {
+      if (shutdownSent) { // told to exit: the job goes to another worker, uncounted
+        item.release();
+        return;
+      }
       Shipment shipment;
       try {
         shipment = (Shipment) item.prepared(ProcessBackend.this); // encoded at submit, or now
-      } catch (IllegalArgumentException e) {
+      } catch (RuntimeException e) {
         item.fail(e); // taken from a server whose first backend runs it in place: not here
         return;
       }
@@ -920,14 +945,14 @@ public final class ProcessBackend implements Backend {
       item.awaitedWith(helper);
       boolean alone = count.get() == 0 && source.isEmpty() && othersIdle();
       synchronized (this) {
+        if (dead.get()) {
+          return; // its loss covers the item, which the server holds as assigned here
+        }
         inFlight.add(item);
         count.incrementAndGet();
         if (inFlight.peek() == item) {
           item.started(); // the worker was idle: it starts this one now
         }
-      }
-      if (dead.get()) {
-        return; // its loss covers the item, which the server holds as assigned here
       }
       Shipment.Function function = shipment.function();
       if (function.reusable()) {
@@ -1107,12 +1132,13 @@ public final class ProcessBackend implements Backend {
                 + ", expected "
                 + (item == null ? "none" : "job " + item.jobId()));
       }
+      long now = context.now(); // this one's end, and the start of the next
       synchronized (this) {
         inFlight.poll();
         count.decrementAndGet();
         WorkItem next = inFlight.peek();
         if (next != null) {
-          next.started(); // the worker runs its jobs in order: the next starts now
+          next.started(now); // the worker runs its jobs in order: the next starts now
         }
       }
       ran(java.nio.ByteBuffer.wrap(payload).getLong());
@@ -1126,9 +1152,9 @@ public final class ProcessBackend implements Backend {
             undecodable = e;
           }
           if (undecodable == null) {
-            item.complete(result);
+            item.complete(result, now);
           } else {
-            item.fail(undecodable);
+            item.fail(undecodable, now);
           }
         }
         case Frames.FAILURE -> {
@@ -1138,7 +1164,7 @@ public final class ProcessBackend implements Backend {
           } catch (IOException | ClassCastException e) {
             error = e;
           }
-          item.fail(error);
+          item.fail(error, now);
         }
         default -> throw new AssertionError("checked above: " + frame.type());
       }
@@ -1156,16 +1182,17 @@ public final class ProcessBackend implements Backend {
     }
 
     private void stop() {
+      sending.lock();
       try {
-        sending.lock();
-        try {
+        if (!shutdownSent) {
+          shutdownSent = true;
           Frames.write(out, Frames.SHUTDOWN, 0, new byte[0]);
           out.flush();
-        } finally {
-          sending.unlock();
         }
       } catch (IOException e) {
         // already gone; the reader will notice
+      } finally {
+        unlockSending();
       }
     }
 

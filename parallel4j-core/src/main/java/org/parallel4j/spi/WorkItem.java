@@ -59,8 +59,11 @@ public interface WorkItem {
    */
   boolean assign(WorkerHandle worker, JobControl control);
 
-  /** The worker began to run the assigned item, now. */
+  /** The worker began to run the assigned item, now. Does nothing once the lease has ended. */
   void started();
+
+  /** As {@link #started()}, at {@code now}, a reading of {@link BackendContext#now()}. */
+  void started(long now);
 
   /**
    * Assigns the item to a worker of this JVM named {@code worker} and starts it, for backends that

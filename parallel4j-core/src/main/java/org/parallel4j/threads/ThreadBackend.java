@@ -251,7 +251,9 @@ public final class ThreadBackend implements Backend {
       try {
         perJob.execute(w);
       } catch (RejectedExecutionException e) { // shutdownNow raced this submit: it goes back
-        first.release(); // and ends cancelled, as the server is stopping
+        if (first != null) {
+          first.release(); // and ends cancelled, as the server is stopping
+        }
       }
       return true;
     }
@@ -374,11 +376,21 @@ public final class ThreadBackend implements Backend {
       }
     }
 
-    /** The one job of a thread of its own. */
+    /**
+     * The job of a thread of its own, then any queued (a job that another backend gave back waits
+     * in the queue for whichever thread looks).
+     */
     private void runUnbounded() {
       WorkItem item = first;
       first = null;
-      run(item, thread.getName(), context.now());
+      String workerName = thread.getName();
+      long now = context.now();
+      if (item != null) {
+        now = run(item, workerName, now);
+      }
+      while (!stopping && (item = source.poll()) != null) {
+        now = run(item, workerName, now);
+      }
     }
 
     /** Waits for work; null when woken to re-check the target or the stop flag. */
