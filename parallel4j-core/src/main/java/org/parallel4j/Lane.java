@@ -1,7 +1,5 @@
 package org.parallel4j;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -19,11 +17,13 @@ import org.parallel4j.spi.WorkerLoss;
  *
  * <h2>Implementation</h2>
  *
- * <b>Leases.</b> Every item taken through this lane is a new {@link Lease}. For a backend that can
- * lose workers ({@link Backend#isLocal()} false) the lease stays in {@link #leases} until it ends;
- * removal from that set decides who ends it (see {@link Lease}), so a lost worker's jobs are found
- * here, not in the backend. A local backend's leases are kept nowhere: its threads cannot be lost,
- * and its hot path pays for no registry.
+ * <b>Leases.</b> Every item taken through this lane is a new {@link Lease}. A lease assigned to a
+ * registered {@link Worker} is linked into that worker's list until it ends, so a lost worker's
+ * jobs, and a lost backend's, are found here, not in the backend: a doubly linked list through the
+ * leases themselves, under the worker's lock, which costs no allocation per job. A lease taken and
+ * not yet assigned is its backend's thread's to assign or release; assignment re-checks the loss
+ * after linking, so none slips through (see {@link Lease}). A local backend's leases are kept
+ * nowhere: its threads cannot be lost.
  *
  * <p><b>Closing.</b> A lane that is removed, or whose backend was lost, hands out nothing more: an
  * item it takes from the queue after that goes straight back.
@@ -33,7 +33,7 @@ final class Lane implements WorkSource, BackendContext {
   private final Backend backend;
   private final String backendName;
   private final boolean local;
-  private final Set<Lease> leases; // null for a local backend
+  private final java.util.List<Worker> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final LongAdder jobs = new LongAdder();
   private final LongAdder nanos = new LongAdder();
   private volatile boolean closed;
@@ -48,7 +48,6 @@ final class Lane implements WorkSource, BackendContext {
     this.backend = backend;
     this.backendName = backend.name();
     this.local = backend.isLocal();
-    this.leases = local ? null : ConcurrentHashMap.newKeySet();
   }
 
   JobServer server() {
@@ -77,15 +76,7 @@ final class Lane implements WorkSource, BackendContext {
       server.requeue(w);
       return null;
     }
-    Lease l = new Lease(w, this);
-    if (leases != null) {
-      leases.add(l);
-      if (closed) { // closed as we added it: its loss may not have seen it; one of us requeues
-        l.release();
-        return null;
-      }
-    }
-    return l;
+    return new Lease(w, this); // if the lane closes now, assign sees it
   }
 
   @Override
@@ -123,13 +114,10 @@ final class Lane implements WorkSource, BackendContext {
       return false;
     }
     Lease l = new Lease(w, this);
-    if (leases != null) {
-      leases.add(l);
-    }
     if (backend.offer(l)) {
       return true;
     }
-    return !l.withdraw(); // a loss that ended it first has dealt with the job
+    return !l.withdraw(); // false unless the backend assigned it and then let it go
   }
 
   // ---- the context --------------------------------------------------------------------------
@@ -175,17 +163,17 @@ final class Lane implements WorkSource, BackendContext {
       throw new IllegalStateException(
           backendName + ": a local backend's workers cannot be lost, so it registers none");
     }
-    return new Worker(name);
+    Worker w = new Worker(name);
+    workers.add(w);
+    return w;
   }
 
   @Override
   public void lost(WorkerLoss loss) {
-    closed = true; // first: a lease taken or assigned from now on sees it
+    closed = true; // first: a lease assigned from now on sees it
     server.lost(this);
-    if (leases != null) {
-      for (Lease l : leases) {
-        l.lostAt(loss);
-      }
+    for (Worker w : workers) {
+      w.lost(loss);
     }
   }
 
@@ -200,20 +188,20 @@ final class Lane implements WorkSource, BackendContext {
         "worker: " + handle + " (expected: a worker registered by " + backendName + ")");
   }
 
-  /** Takes an ended lease out of the registry. */
-  void forget(Lease l) {
-    if (leases != null) {
-      leases.remove(l);
-    }
-  }
-
   boolean isClosed() {
     return closed;
   }
 
   /** How many jobs this backend holds; for a local backend, those its workers run. */
   int held() {
-    return leases == null ? backend.busy() : leases.size();
+    if (local) {
+      return backend.busy();
+    }
+    int n = 0;
+    for (Worker w : workers) {
+      n += w.held();
+    }
+    return n;
   }
 
   /** Marks the lane closed: it hands out no more work. */
@@ -255,10 +243,8 @@ final class Lane implements WorkSource, BackendContext {
 
   /** Leases still held once the backend has terminated: none should be; any go back. */
   void reclaimAll() {
-    if (leases != null) {
-      for (Lease l : leases) {
-        l.lostAt(WorkerLoss.of("its backend " + backendName + " stopped while holding it"));
-      }
+    for (Worker w : workers) {
+      w.lost(WorkerLoss.of("its backend " + backendName + " stopped while holding it"));
     }
   }
 
@@ -280,12 +266,6 @@ final class Lane implements WorkSource, BackendContext {
     server.retire();
   }
 
-  /** The job was cancelled while queued: a backend took it and dropped it. */
-  void droppedAndForget(Lease l) {
-    forget(l);
-    dropped();
-  }
-
   /** A job ended without running: cancelled while queued or held. */
   void dropped() {
     server.dropped();
@@ -301,12 +281,14 @@ final class Lane implements WorkSource, BackendContext {
   }
 
   /**
-   * The server's record of one worker of this lane's backend: its leases are those in the lane's
-   * registry that name it.
+   * The server's record of one worker of this lane's backend: the leases assigned to it, linked
+   * through the leases' own fields under this record's lock.
    */
   final class Worker implements WorkerHandle {
     private final String name;
     private volatile boolean lost;
+    private Lease head; // guarded by this
+    private int held; // guarded by this
 
     Worker(String name) {
       this.name = name;
@@ -325,25 +307,55 @@ final class Lane implements WorkSource, BackendContext {
       return lost;
     }
 
+    /** Links an assigned lease. */
+    synchronized void link(Lease l) {
+      l.next = head;
+      if (head != null) {
+        head.prev = l;
+      }
+      head = l;
+      held++;
+    }
+
+    /** Unlinks an ended lease; does nothing if it is not linked. */
+    synchronized void unlink(Lease l) {
+      if (l.prev == null && head != l) {
+        return; // not linked: never linked, or unlinked already
+      }
+      if (l.prev != null) {
+        l.prev.next = l.next;
+      } else {
+        head = l.next;
+      }
+      if (l.next != null) {
+        l.next.prev = l.prev;
+      }
+      l.prev = null;
+      l.next = null;
+      held--;
+    }
+
+    private synchronized Lease[] snapshot() {
+      Lease[] all = new Lease[held];
+      int i = 0;
+      for (Lease l = head; l != null; l = l.next) {
+        all[i++] = l;
+      }
+      return all;
+    }
+
     @Override
     public void lost(WorkerLoss loss) {
       lost = true; // first: a lease assigned from now on sees it (Lease.assign)
-      for (Lease l : leases) {
-        if (l.worker() == this) {
-          l.lostAt(loss);
-        }
+      workers.remove(this);
+      for (Lease l : snapshot()) {
+        l.lostAt(loss);
       }
     }
 
     @Override
-    public int held() {
-      int n = 0;
-      for (Lease l : leases) {
-        if (l.worker() == this) {
-          n++;
-        }
-      }
-      return n;
+    public synchronized int held() {
+      return held;
     }
 
     @Override

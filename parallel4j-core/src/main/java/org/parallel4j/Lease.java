@@ -21,14 +21,16 @@ import org.parallel4j.spi.WorkerLoss;
  * <b>State.</b> TAKEN, then HELD (the job is held by this lease: cancels reach the backend through
  * its control), then STARTED (an attempt counts, run time and deadline run), then ENDED. Whoever
  * moves the lease to ENDED ends it; anyone else finds it ENDED and does nothing, so a late outcome
- * is dropped, and a start reported after a loss changes nothing. {@code assign} (TAKEN to HELD,
- * which holds the job) and a loss (to ENDED, which may send the job back to the queue) hold the
- * lease's monitor, so a lease that a loss gave up never holds the job afterwards.
+ * is dropped, and a start reported after a loss changes nothing.
  *
- * <p><b>Registry.</b> A lease of a backend that can lose workers is also kept in its {@link Lane}'s
- * registry until it ends, so that a loss finds it. A lease of a local backend is kept nowhere: its
- * one worker thread ends it, and a deadline fails the job and interrupts the thread, whose return
- * then ends the lease.
+ * <p><b>Worker lists.</b> An assigned lease is linked into its worker's list ({@link Lane.Worker})
+ * until it ends, so that a loss finds it. {@code assign} holds the job first, then links the lease,
+ * then reads the worker's lost flag (and the lane's closed flag); a loss sets its flag first, then
+ * walks the list. So either the loss finds the lease, or the assignment sees the loss and ends the
+ * lease itself; and a loss never sends back a job that a lease has not held yet. A lease taken and
+ * not assigned belongs to its backend's thread alone. A lease of a local backend is linked nowhere:
+ * its one worker thread ends it, and a deadline fails the job and interrupts the thread, whose
+ * return then ends the lease.
  */
 final class Lease implements WorkItem {
   private static final int TAKEN = 0;
@@ -51,6 +53,8 @@ final class Lease implements WorkItem {
   private volatile Lane.Worker worker; // null until assigned, and for local backends
   private JobControl control; // written before the job is held, which publishes it
   private volatile ScheduledFuture<?> deadline; // set at the start, if the job has one
+  Lease prev; // in its worker's list: guarded by that Lane.Worker
+  Lease next;
 
   Lease(Work work, Lane lane) {
     this.work = work;
@@ -99,19 +103,18 @@ final class Lease implements WorkItem {
       release();
       throw e;
     }
-    synchronized (this) { // against a loss: see "State"
-      if (state != TAKEN) {
-        return false; // its backend was lost as it took the job: the job went back
-      }
-      this.control = control;
-      worker = w; // before the flag check below: Lane.Worker.lost sets it, then looks
-      if (!work.job.hold(lane.backendName(), w.name(), this)) {
-        state = ENDED;
-        lane.droppedAndForget(this); // cancelled while queued
-        return false;
-      }
-      state = HELD;
+    if (state != TAKEN) {
+      throw new IllegalStateException(this + ": assigned twice");
     }
+    this.control = control;
+    worker = w;
+    if (!work.job.hold(lane.backendName(), w.name(), this)) {
+      state = ENDED;
+      lane.dropped(); // cancelled while queued
+      return false;
+    }
+    state = HELD;
+    w.link(this); // then the flags: a loss sets its flag, then walks the list (see above)
     if (w.isLost() || lane.isClosed()) { // lost as we assigned: whichever ends the lease requeues
       lostAt(WorkerLoss.of("lost as the job was assigned"));
       return false;
@@ -150,7 +153,7 @@ final class Lease implements WorkItem {
     this.control = control;
     if (!work.job.hold(lane.backendName(), workerName, this)) {
       state = ENDED;
-      lane.droppedAndForget(this);
+      lane.dropped();
       return false;
     }
     state = HELD;
@@ -197,7 +200,10 @@ final class Lease implements WorkItem {
         return ENDED;
       }
     } while (!STATE.compareAndSet(this, s, ENDED));
-    lane.forget(this);
+    Lane.Worker w = worker;
+    if (w != null) {
+      w.unlink(this);
+    }
     return s;
   }
 
@@ -236,10 +242,7 @@ final class Lease implements WorkItem {
 
   @Override
   public void release() {
-    int was;
-    synchronized (this) {
-      was = end();
-    }
+    int was = end();
     if (was != ENDED) {
       requeue(was, null);
     }
@@ -247,16 +250,10 @@ final class Lease implements WorkItem {
 
   /**
    * Takes back a lease that the backend declined at once ({@link Backend#offer} said no): true if
-   * it was still taken, false if a loss ended it first (and so dealt with the job).
+   * it was still taken, false if the backend had assigned it before it declined (it then owns it).
    */
   boolean withdraw() {
-    synchronized (this) {
-      if (!STATE.compareAndSet(this, TAKEN, ENDED)) {
-        return false;
-      }
-    }
-    lane.forget(this);
-    return true;
+    return STATE.compareAndSet(this, TAKEN, ENDED);
   }
 
   @Override
@@ -285,10 +282,7 @@ final class Lease implements WorkItem {
    * uncounted.
    */
   void lostAt(WorkerLoss loss) {
-    int was;
-    synchronized (this) { // a concurrent assign has held the job, or will see ENDED
-      was = end();
-    }
+    int was = end();
     if (was == ENDED) {
       return;
     }
