@@ -133,7 +133,9 @@ final class Lease implements WorkItem {
   }
 
   private void startedAt(long now) {
-    if (!STATE.compareAndSet(this, HELD, STARTED)) {
+    if (lane.isLocal()) {
+      STATE.setRelease(this, STARTED); // its one thread is all that moves a local lease
+    } else if (!STATE.compareAndSet(this, HELD, STARTED)) {
       return; // ended already (lost, given back): this start belongs to no attempt
     }
     work.job.started(now);
@@ -194,6 +196,11 @@ final class Lease implements WorkItem {
   /** Moves the lease to ENDED; returns the state it left, or ENDED if someone else ended it. */
   private int end() {
     int s;
+    if (lane.isLocal()) { // no loss and no registry: its one thread ends it
+      s = state;
+      STATE.setRelease(this, ENDED);
+      return s == ENDED ? ENDED : s;
+    }
     do {
       s = state;
       if (s == ENDED) {

@@ -31,7 +31,9 @@ final class Work {
       return p.value();
     }
     Object value = by.prepare(task, argument);
-    prepared = new Prepared(by, value);
+    if (value != null) { // nothing to keep for a backend that prepares nothing (most local ones)
+      prepared = new Prepared(by, value);
+    }
     return value;
   }
 
