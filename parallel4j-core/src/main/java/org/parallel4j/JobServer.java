@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
-import org.parallel4j.process.KryoCodec;
+import org.parallel4j.codec.KryoCodec;
 import org.parallel4j.process.ProcessBackend;
 import org.parallel4j.spi.Backend;
 import org.parallel4j.spi.Codec;

@@ -20,6 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.parallel4j.codec.KryoCodec;
+import org.parallel4j.codec.LambdaShape;
+import org.parallel4j.codec.Shipment;
+import org.parallel4j.codec.Shippable;
 import org.parallel4j.spi.Backend;
 import org.parallel4j.spi.BackendContext;
 import org.parallel4j.spi.Codec;
@@ -29,6 +33,9 @@ import org.parallel4j.spi.WorkItem;
 import org.parallel4j.spi.WorkSource;
 import org.parallel4j.spi.WorkerHandle;
 import org.parallel4j.spi.WorkerLoss;
+import org.parallel4j.wire.Doorbell;
+import org.parallel4j.wire.Frames;
+import org.parallel4j.wire.Ring;
 
 /**
  * Runs jobs in worker JVMs started by this one: Python's process pools and Parallel Python's local
@@ -429,8 +436,16 @@ public final class ProcessBackend implements Backend {
     return args;
   }
 
+  /**
+   * The workers' class path: this JVM's, then its module path (a worker runs on a class path, so a
+   * server on the module path gives it its modules that way), then the user's entries.
+   */
   private String classPath() {
     StringBuilder classPath = new StringBuilder(System.getProperty("java.class.path"));
+    String modules = System.getProperty("jdk.module.path");
+    if (modules != null && !modules.isEmpty()) {
+      classPath.append(java.io.File.pathSeparatorChar).append(modules);
+    }
     for (Path p : options.classPath()) {
       classPath.append(java.io.File.pathSeparatorChar).append(p.toAbsolutePath());
     }

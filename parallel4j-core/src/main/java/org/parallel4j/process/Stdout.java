@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import org.parallel4j.wire.Doorbell;
 
 /**
  * A worker's standard output carries what its tasks print and its rings to the server ({@link

@@ -23,8 +23,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import org.parallel4j.codec.KryoCodec;
+import org.parallel4j.codec.LambdaShape;
 import org.parallel4j.spi.Codec;
 import org.parallel4j.spi.TaskBody;
+import org.parallel4j.wire.Frames;
+import org.parallel4j.wire.Ring;
 
 /**
  * The main class of a worker process: runs the tasks its job server sends, one after another, and

@@ -25,6 +25,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parallel4j.wire.Doorbell;
+import org.parallel4j.wire.Frames;
+import org.parallel4j.wire.Ring;
 
 /**
  * The shared-memory ring, its doorbell and a worker's sleepers, between threads of one JVM, with an

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
+import org.parallel4j.wire.Frames;
 
 /** A worker refuses frames whose fields do not fit, rather than failing a reading thread. */
 class WorkerFrameShapeTest {

@@ -1,4 +1,4 @@
-package org.parallel4j.process;
+package org.parallel4j.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.parallel4j.process;
+package org.parallel4j.codec;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -17,7 +17,7 @@ import org.parallel4j.spi.Codec;
  *     function}'s class in the worker; null when {@code function} is the job's function itself
  * @param argument the encoded argument ({@code null} encoded for a task without one)
  */
-record Shipment(Function function, byte[] captured, byte[] argument) {
+public record Shipment(Function function, byte[] captured, byte[] argument) {
 
   /**
    * An encoded function. {@code reusable} when the function holds nothing that can change after
@@ -25,13 +25,13 @@ record Shipment(Function function, byte[] captured, byte[] argument) {
    * that its bytes may stand for it in later jobs; otherwise its current state is encoded for each
    * job, as a thread would see it when the job runs.
    */
-  record Function(byte[] bytes, boolean reusable) {}
+  public record Function(byte[] bytes, boolean reusable) {}
 
   /**
    * Encoded functions kept by identity, so that submitting the same function again costs no
    * encoding. A small direct-mapped table: a collision only costs an encoding. Thread-safe.
    */
-  static final class Cache {
+  public static final class Cache {
     private static final int SIZE = 256;
     private final AtomicReferenceArray<Entry> entries = new AtomicReferenceArray<>(SIZE);
     // a lambda class's first instance, encoded whole: the workers make the others from it
@@ -45,7 +45,7 @@ record Shipment(Function function, byte[] captured, byte[] argument) {
      * captures something, its class's first instance (encoded once) and its own captured values;
      * otherwise {@link #encode} and no captured values.
      */
-    Shipment ship(Codec codec, Serializable function, byte[] argument) throws IOException {
+    public Shipment ship(Codec codec, Serializable function, byte[] argument) throws IOException {
       LambdaShape shape = LambdaShape.of(function);
       if (shape == null || shape.capturedCount() == 0) {
         return new Shipment(encode(codec, function), null, argument);

@@ -1,4 +1,4 @@
-package org.parallel4j.process;
+package org.parallel4j.codec;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;

@@ -1,4 +1,4 @@
-package org.parallel4j.process;
+package org.parallel4j.wire;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -41,9 +41,9 @@ import java.util.function.BooleanSupplier;
  * for space, and the consumer reads what is there and waits for the rest. Those waits poll with
  * growing pauses and end, with an {@link EOFException}, when the other side is gone.
  */
-final class Ring {
+public final class Ring {
   /** Bytes of data per ring. */
-  static final int CAPACITY = 1 << 18;
+  public static final int CAPACITY = 1 << 18;
 
   private static final int LINE = 64;
   private static final int TAIL = 0;
@@ -52,7 +52,7 @@ final class Ring {
   private static final int DATA = 3 * LINE;
 
   /** The size of one ring in the file, header included. */
-  static final int SPAN = DATA + CAPACITY;
+  public static final int SPAN = DATA + CAPACITY;
 
   static final int ACTIVE = 0;
   static final int IDLE = 1;
@@ -68,7 +68,7 @@ final class Ring {
    * that a caller submitting one task after another finds the worker awake ({@code
    * -Dparallel4j.spinMicros}, 100 by default; 0 sleeps at once).
    */
-  static final long SPIN_NANOS =
+  public static final long SPIN_NANOS =
       TimeUnit.MICROSECONDS.toNanos(Long.getLong("parallel4j.spinMicros", 100));
 
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -86,7 +86,7 @@ final class Ring {
    * maps it. The file is created exclusively: if one of that name exists, whoever made it, the call
    * fails and leaves it alone.
    */
-  static MappedByteBuffer create(Path file) throws IOException {
+  public static MappedByteBuffer create(Path file) throws IOException {
     FileChannel ch =
         FileChannel.open(
             file,
@@ -105,7 +105,7 @@ final class Ring {
   }
 
   /** Maps the file another process created. */
-  static MappedByteBuffer open(Path file) throws IOException {
+  public static MappedByteBuffer open(Path file) throws IOException {
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       if (ch.size() != 2L * SPAN) {
@@ -116,7 +116,7 @@ final class Ring {
   }
 
   /** Ring {@code index} (0: server to worker, 1: worker to server) of a mapped file. */
-  static Ring of(MappedByteBuffer file, int index) {
+  public static Ring of(MappedByteBuffer file, int index) {
     return new Ring(file, index * SPAN);
   }
 
@@ -155,7 +155,7 @@ final class Ring {
   }
 
   /** The consumer's side. One thread at a time reads; the caller arranges that. */
-  final class In extends InputStream {
+  public final class In extends InputStream {
     private final BooleanSupplier alive;
     private long head; // this side's only, published on each read
     private long tailSeen; // the producer's tail as last read
@@ -163,14 +163,14 @@ final class Ring {
     /**
      * @param alive whether the producer may still publish; false ends a wait for bytes
      */
-    In(BooleanSupplier alive) {
+    public In(BooleanSupplier alive) {
       this.alive = alive;
       this.head = Ring.this.head();
       this.tailSeen = head;
     }
 
     /** Whether published bytes wait to be read. */
-    boolean ready() {
+    public boolean ready() {
       return tailSeen != head || (tailSeen = tail()) != head;
     }
 
@@ -179,7 +179,7 @@ final class Ring {
      * after its last frame. Yields between looks so that, on a machine with few cores, a thread
      * with real work runs first.
      */
-    boolean awaitReady(long nanos) {
+    public boolean awaitReady(long nanos) {
       long start = System.nanoTime();
       for (int i = 1; ; i++) {
         if (ready()) {
@@ -197,12 +197,12 @@ final class Ring {
      * look at both positions): for a thread that gave up reading, to check that no frame came while
      * it did.
      */
-    boolean pending() {
+    public boolean pending() {
       return (long) LONG.getVolatile(buf, base + TAIL) != (long) LONG.getVolatile(buf, base + HEAD);
     }
 
     /** Tells producers this consumer reads now: they publish without ringing. */
-    void active() {
+    public void active() {
       INT.setVolatile(buf, base + STATE, ACTIVE);
     }
 
@@ -210,7 +210,7 @@ final class Ring {
      * Tells producers to ring from now on, unless bytes came first; true if this consumer may
      * sleep, false if it must read on (it stays active).
      */
-    boolean idle() {
+    public boolean idle() {
       INT.setVolatile(buf, base + STATE, IDLE);
       if (ready()) {
         INT.setVolatile(buf, base + STATE, ACTIVE);
@@ -252,7 +252,7 @@ final class Ring {
   }
 
   /** The producer's side. One thread at a time writes; the caller arranges that. */
-  final class Out extends OutputStream {
+  public final class Out extends OutputStream {
     private final Doorbell bell;
     private final BooleanSupplier alive;
     private long tail; // written, published or not
@@ -263,7 +263,7 @@ final class Ring {
      * @param bell rung when the consumer sleeps
      * @param alive whether the consumer may still read; false ends a wait for space
      */
-    Out(Doorbell bell, BooleanSupplier alive) {
+    public Out(Doorbell bell, BooleanSupplier alive) {
       this.bell = bell;
       this.alive = alive;
       this.tail = Ring.this.tail();

@@ -1,4 +1,4 @@
-package org.parallel4j.process;
+package org.parallel4j.wire;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -14,18 +14,20 @@ import java.io.IOException;
  * <p>Frames are written into a buffered stream and flushed once per batch, so a burst of small
  * tasks, or of their results, shares one system call.
  */
-final class Frames {
-  static final byte HELLO = 1; // worker -> server: id = pid
-  static final byte TASK = 2; // server -> worker: id = job; payload = task (below)
-  static final byte RESULT = 3; // worker -> server: payload = [long run nanos][encoded result]
-  static final byte FAILURE = 4; // worker -> server: payload = [long run nanos][encoded exception]
-  static final byte SHUTDOWN = 5; // server -> worker: finish and exit
-  static final byte CANCEL = 6; // server -> worker: interrupt job id, or skip it if queued
-  static final byte DEFINE = 7; // server -> worker: id = slot; payload = encoded function
-  static final byte SKIP = 8; // server -> worker: skip job id if it has not started
+public final class Frames {
+  public static final byte HELLO = 1; // worker -> server: id = pid
+  public static final byte TASK = 2; // server -> worker: id = job; payload = task (below)
+  public static final byte RESULT =
+      3; // worker -> server: payload = [long run nanos][encoded result]
+  public static final byte FAILURE =
+      4; // worker -> server: payload = [long run nanos][encoded exception]
+  public static final byte SHUTDOWN = 5; // server -> worker: finish and exit
+  public static final byte CANCEL = 6; // server -> worker: interrupt job id, or skip it if queued
+  public static final byte DEFINE = 7; // server -> worker: id = slot; payload = encoded function
+  public static final byte SKIP = 8; // server -> worker: skip job id if it has not started
   // server -> worker: a TASK sent while the server held no other job; the worker stays awake for
   // the next one, as a caller that waits for each result submits one right after
-  static final byte TASK_ALONE = 9;
+  public static final byte TASK_ALONE = 9;
   static final int HEADER = 1 + 8;
 
   /**
@@ -33,16 +35,17 @@ final class Frames {
    * function][argument]}. Otherwise a TASK is {@code [int slot][int n][n bytes of captured
    * values][argument]}, the function having been sent once in a DEFINE frame for that slot; with
    * {@code n > 0} the task's function is a new instance of that lambda's class with those captured
-   * values ({@link LambdaShape}).
+   * values ({@link org.parallel4j.codec.LambdaShape}).
    */
-  static final int INLINE = -1;
+  public static final int INLINE = -1;
 
   private Frames() {}
 
   /** One frame. */
-  record Frame(byte type, long id, byte[] payload) {}
+  public record Frame(byte type, long id, byte[] payload) {}
 
-  static void write(DataOutputStream out, byte type, long id, byte[] payload) throws IOException {
+  public static void write(DataOutputStream out, byte type, long id, byte[] payload)
+      throws IOException {
     out.writeInt(HEADER + payload.length);
     out.writeByte(type);
     out.writeLong(id);
@@ -53,7 +56,7 @@ final class Frames {
    * Writes a TASK frame for job {@code id} whose function is in {@code slot}, or is made anew from
    * the lambda there with the values in {@code captured} (null: none).
    */
-  static void writeTask(
+  public static void writeTask(
       DataOutputStream out, long id, boolean alone, int slot, byte[] captured, byte[] argument)
       throws IOException {
     int n = captured == null ? 0 : captured.length;
@@ -69,7 +72,7 @@ final class Frames {
   }
 
   /** Writes a TASK frame for job {@code id} that carries its function. */
-  static void writeInlineTask(
+  public static void writeInlineTask(
       DataOutputStream out, long id, boolean alone, byte[] function, byte[] argument)
       throws IOException {
     out.writeInt(HEADER + 8 + function.length + argument.length);
@@ -82,8 +85,8 @@ final class Frames {
   }
 
   /** Writes a RESULT or FAILURE frame. */
-  static void writeOutcome(DataOutputStream out, byte type, long id, long runNanos, byte[] payload)
-      throws IOException {
+  public static void writeOutcome(
+      DataOutputStream out, byte type, long id, long runNanos, byte[] payload) throws IOException {
     out.writeInt(HEADER + 8 + payload.length);
     out.writeByte(type);
     out.writeLong(id);
@@ -97,7 +100,7 @@ final class Frames {
    * @throws EOFException when the channel closed between frames
    * @throws IOException for a truncated or malformed frame
    */
-  static Frame read(DataInputStream in, int maxLength) throws IOException {
+  public static Frame read(DataInputStream in, int maxLength) throws IOException {
     int length = in.readInt();
     if (length < HEADER || length > maxLength) {
       throw new IOException(

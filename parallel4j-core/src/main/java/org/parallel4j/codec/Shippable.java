@@ -1,4 +1,4 @@
-package org.parallel4j.process;
+package org.parallel4j.codec;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -12,11 +12,12 @@ import org.parallel4j.spi.Codec;
  * Says why a job cannot be shipped to a worker process, naming the captured value, field or
  * argument and its type, where plain serialization names only a class.
  */
-final class Shippable {
+public final class Shippable {
   private Shippable() {}
 
   /** A message for a task and argument that {@code codec} could not encode. */
-  static String explain(Codec codec, Serializable task, Object argument, IOException failure) {
+  public static String explain(
+      Codec codec, Serializable task, Object argument, IOException failure) {
     if (argument != null && !encodes(codec, argument)) {
       return "its argument, of type " + argument.getClass().getName() + ", is not serializable";
     }

@@ -1,4 +1,4 @@
-package org.parallel4j.process;
+package org.parallel4j.codec;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -25,7 +25,7 @@ import java.util.Objects;
  * open to this library (a named module), the class has no shape and its lambdas are encoded whole.
  * A worker runs the same JDK, so it builds the same shape from the lambda it was sent.
  */
-final class LambdaShape {
+public final class LambdaShape {
   private static final Object NONE = new Object();
   private static final MethodType GETTER = MethodType.methodType(Object.class, Object.class);
 
@@ -94,7 +94,7 @@ final class LambdaShape {
    *
    * @throws IllegalStateException if the class cannot be made here
    */
-  static Maker maker(Object template) {
+  public static Maker maker(Object template) {
     if (MAKERS.get(template.getClass()) instanceof Maker m) {
       return m;
     }
@@ -108,7 +108,7 @@ final class LambdaShape {
    * the shape costs 25 ms cold here), through the shape's method handles once {@value #SWITCH}
    * instances were made (160 ns an instance against 7).
    */
-  static final class Maker {
+  public static final class Maker {
     static final int SWITCH = 100_000;
 
     private final Class<?> type;
@@ -122,7 +122,7 @@ final class LambdaShape {
     }
 
     /** A new instance that captured {@code values}. */
-    Object instantiate(Object[] values) {
+    public Object instantiate(Object[] values) {
       LambdaShape s = shape;
       if (s != null) {
         return s.instantiate(values);
