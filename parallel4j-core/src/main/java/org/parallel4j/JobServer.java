@@ -16,9 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -128,13 +126,13 @@ public final class JobServer implements ExecutorService {
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicInteger terminating = new AtomicInteger();
   private volatile int runState = RUNNING;
-  private volatile ThreadPoolExecutor callbacks;
+  private final ServerThreads threads;
   private final int maxAttempts;
   private final long defaultDeadlineNanos;
-  private volatile java.util.concurrent.ScheduledThreadPoolExecutor timer;
 
   JobServer(JobServerBuilder.Config b) {
     this.name = b.name() != null ? b.name() : "parallel4j-" + SERVERS.incrementAndGet();
+    this.threads = new ServerThreads(name);
     this.ticker = b.ticker();
     this.startedAt = ticker.read();
     this.maxAttempts = b.maxAttempts();
@@ -406,7 +404,7 @@ public final class JobServer implements ExecutorService {
   @Override
   public <T> Job<T> submit(Callable<T> task) {
     Objects.requireNonNull(task, "task");
-    return submit(task instanceof Task.Call<T> call ? call : new CallableTask<>(task));
+    return submit(task instanceof Task.Call<T> call ? call : new Invocations.CallableTask<>(task));
   }
 
   @Override
@@ -417,14 +415,14 @@ public final class JobServer implements ExecutorService {
   @Override
   public <T> Job<T> submit(Runnable task, T result) {
     Objects.requireNonNull(task, "task");
-    return submit(new RunnableTask<>(task, result));
+    return submit(new Invocations.RunnableTask<>(task, result));
   }
 
   /** Runs {@code command}; a failure is logged, as nobody holds its job. */
   @Override
   public void execute(Runnable command) {
     Objects.requireNonNull(command, "command");
-    submit(new RunnableTask<>(command, null))
+    submit(new Invocations.RunnableTask<>(command, null))
         .whenComplete(
             (r, error) -> {
               if (error != null && !(error instanceof CancellationException)) {
@@ -487,20 +485,7 @@ public final class JobServer implements ExecutorService {
    * started on first use).
    */
   java.util.concurrent.ScheduledFuture<?> schedule(Runnable action, long nanos) {
-    java.util.concurrent.ScheduledThreadPoolExecutor t = timer;
-    if (t == null) {
-      synchronized (this) {
-        t = timer;
-        if (t == null) {
-          t =
-              new java.util.concurrent.ScheduledThreadPoolExecutor(
-                  1, r -> Thread.ofPlatform().name(name + "-timer").daemon(true).unstarted(r));
-          t.setRemoveOnCancelPolicy(true);
-          timer = t;
-        }
-      }
-    }
-    return t.schedule(action, nanos, TimeUnit.NANOSECONDS);
+    return threads.schedule(action, nanos);
   }
 
   /** The codec for backends that ship jobs: the builder's, or Kryo's, made on first use. */
@@ -697,20 +682,7 @@ public final class JobServer implements ExecutorService {
   @Override
   public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks)
       throws InterruptedException {
-    List<Future<T>> jobs = submitAll(tasks);
-    try {
-      for (Future<T> job : jobs) {
-        try {
-          job.get();
-        } catch (ExecutionException | CancellationException e) {
-          // reported by the job itself
-        }
-      }
-      return jobs;
-    } catch (InterruptedException e) {
-      jobs.forEach(j -> j.cancel(true));
-      throw e;
-    }
+    return Invocations.invokeAll(this, tasks);
   }
 
   /** As {@link #invokeAll(Collection)}; jobs not done by the timeout are cancelled. */
@@ -718,14 +690,7 @@ public final class JobServer implements ExecutorService {
   public <T> List<Future<T>> invokeAll(
       Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
       throws InterruptedException {
-    Objects.requireNonNull(unit, "unit");
-    List<Future<T>> jobs = submitAll(tasks);
-    List<CompletableFuture<?>> all = new ArrayList<>();
-    jobs.forEach(j -> all.add((CompletableFuture<?>) j));
-    WaitResult<CompletableFuture<?>> r =
-        waitFor(all, WaitMode.ALL_COMPLETED, Duration.ofNanos(unit.toNanos(timeout)));
-    r.notDone().forEach(j -> j.cancel(true));
-    return jobs;
+    return Invocations.invokeAll(this, tasks, timeout, unit);
   }
 
   /** Returns the result of a task that succeeded, cancelling the others. */
@@ -743,38 +708,7 @@ public final class JobServer implements ExecutorService {
   @Override
   public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
       throws InterruptedException, ExecutionException, TimeoutException {
-    Objects.requireNonNull(unit, "unit");
-    if (tasks.isEmpty()) {
-      throw new IllegalArgumentException("tasks: [] (expected: at least one)");
-    }
-    List<Future<T>> jobs = submitAll(tasks);
-    CompletableFuture<T> first = new CompletableFuture<>();
-    AtomicInteger failures = new AtomicInteger();
-    for (Future<T> job : jobs) {
-      ((CompletableFuture<T>) job)
-          .whenComplete(
-              (result, error) -> {
-                if (error == null) {
-                  first.complete(result);
-                } else if (failures.incrementAndGet() == jobs.size()) {
-                  first.completeExceptionally(error);
-                }
-              });
-    }
-    try {
-      return first.get(timeout, unit);
-    } finally {
-      jobs.forEach(j -> j.cancel(true));
-    }
-  }
-
-  private <T> List<Future<T>> submitAll(Collection<? extends Callable<T>> tasks) {
-    Objects.requireNonNull(tasks, "tasks");
-    List<Future<T>> jobs = new ArrayList<>(tasks.size());
-    for (Callable<T> task : tasks) {
-      jobs.add(submit(Objects.requireNonNull(task, "tasks contains null")));
-    }
-    return jobs;
+    return Invocations.invokeAny(this, tasks, timeout, unit);
   }
 
   // ---- waiting on several jobs ----------------------------------------------------------------
@@ -791,40 +725,7 @@ public final class JobServer implements ExecutorService {
    */
   public static <J extends CompletableFuture<?>> WaitResult<J> waitFor(
       Collection<J> jobs, WaitMode mode, Duration timeout) {
-    Objects.requireNonNull(jobs, "jobs");
-    Objects.requireNonNull(mode, "mode");
-    CountDownLatch met = new CountDownLatch(1);
-    AtomicInteger pending = new AtomicInteger(jobs.size());
-    if (jobs.isEmpty()) {
-      met.countDown();
-    }
-    for (J job : jobs) {
-      Objects.requireNonNull(job, "jobs contains null");
-      job.whenComplete(
-          (r, error) -> {
-            boolean last = pending.decrementAndGet() == 0;
-            if (last
-                || mode == WaitMode.FIRST_COMPLETED
-                || (mode == WaitMode.FIRST_EXCEPTION && error != null)) {
-              met.countDown();
-            }
-          });
-    }
-    try {
-      if (timeout == null) {
-        met.await();
-      } else {
-        met.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    List<J> done = new ArrayList<>();
-    List<J> notDone = new ArrayList<>();
-    for (J job : jobs) {
-      (job.isDone() ? done : notDone).add(job);
-    }
-    return new WaitResult<>(done, notDone);
+    return Invocations.waitFor(jobs, mode, timeout);
   }
 
   /**
@@ -963,14 +864,7 @@ public final class JobServer implements ExecutorService {
         .whenComplete(
             (done, error) -> {
               runState = TERMINATED;
-              java.util.concurrent.ScheduledThreadPoolExecutor t = timer;
-              if (t != null) {
-                t.shutdownNow();
-              }
-              ThreadPoolExecutor cb = callbacks;
-              if (cb != null) {
-                cb.shutdown();
-              }
+              threads.stop();
               terminated.countDown();
             });
   }
@@ -1027,36 +921,7 @@ public final class JobServer implements ExecutorService {
 
   /** The executor for callbacks and async stages; created on first use. */
   Executor callbackExecutor() {
-    ThreadPoolExecutor cb = callbacks;
-    if (cb == null) {
-      synchronized (this) {
-        cb = callbacks;
-        if (cb == null) {
-          int n = Math.max(2, Runtime.getRuntime().availableProcessors());
-          AtomicInteger serial = new AtomicInteger();
-          cb =
-              new ThreadPoolExecutor(
-                  n,
-                  n,
-                  1,
-                  TimeUnit.SECONDS,
-                  new LinkedBlockingQueue<>(),
-                  r ->
-                      Thread.ofPlatform()
-                          .name(name + "-callback-" + serial.incrementAndGet())
-                          .daemon(true)
-                          .unstarted(r),
-                  // after termination, a late stage still runs: on a virtual thread of its own
-                  (r, executor) -> Thread.ofVirtual().name(name + "-callback-late").start(r));
-          cb.allowCoreThreadTimeOut(true);
-          if (runState == TERMINATED) {
-            cb.shutdown();
-          }
-          callbacks = cb;
-        }
-      }
-    }
-    return cb;
+    return threads.callbacks();
   }
 
   /** The server's state in the one format used by errors, logs and {@code toString()}. */
@@ -1101,27 +966,6 @@ public final class JobServer implements ExecutorService {
     if (value < 0) {
       throw new IllegalArgumentException(
           what + ": " + value + " (expected: >= 0, where 0 lets the server choose)");
-    }
-  }
-
-  /** A plain {@link Callable} as a task. */
-  record CallableTask<T>(Callable<T> callable) implements Task.Call<T> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public T call() throws Exception {
-      return callable.call();
-    }
-  }
-
-  /** A {@link Runnable} and the result to report when it has run. */
-  record RunnableTask<T>(Runnable runnable, T result) implements Task.Call<T> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public T call() {
-      runnable.run();
-      return result;
     }
   }
 }

@@ -438,7 +438,7 @@ class WorkerProcessTest {
       Job<Integer> hostile =
           server.submit(
               () -> {
-                org.parallel4j.process.WorkerMain.sendHostileFrameForTesting();
+                org.parallel4j.process.HostileFrame.send();
                 return 0;
               });
       for (int i = 300; i < 600; i++) {

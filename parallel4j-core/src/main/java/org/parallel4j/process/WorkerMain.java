@@ -46,10 +46,13 @@ import org.parallel4j.wire.Ring;
  * read may stay awake for {@link Ring#SPIN_NANOS}, then sleeps until the server rings ({@link
  * Sleepers}).
  *
- * <p>Arguments: the worker's name, the largest frame accepted, the ring file, the server's pid.
+ * <p>Arguments: the worker's name, the largest frame accepted, the ring file, the server's pid, and
+ * the codec's class.
  */
 public final class WorkerMain {
-  private static volatile DataOutputStream toServer;
+  // the channel to the server, which frames are written to under its lock; package-private for
+  // the tests of the server's defences, which write bad frames from a task
+  static volatile DataOutputStream toServer;
 
   /** The job the task thread runs now, and the jobs cancelled before they started. */
   private static final Running CURRENT = new Running();
@@ -330,19 +333,6 @@ public final class WorkerMain {
       made.invoke(1);
     } catch (Exception e) {
       // a cache without these classes is still a cache
-    }
-  }
-
-  /**
-   * For tests of the server's defences: sends the server a frame header whose length field claims 2
-   * GiB. A server must close this worker's channel without allocating it.
-   */
-  public static void sendHostileFrameForTesting() throws IOException {
-    DataOutputStream out = toServer;
-    synchronized (out) {
-      out.writeInt(Integer.MAX_VALUE);
-      out.writeByte(Frames.RESULT);
-      out.flush();
     }
   }
 
