@@ -110,8 +110,8 @@ public final class JobServer implements ExecutorService {
   private final String name;
   private final Ticker ticker;
   private final long startedAt;
-  private final java.util.concurrent.LinkedTransferQueue<Work> queue =
-      new java.util.concurrent.LinkedTransferQueue<>();
+  private final java.util.concurrent.LinkedBlockingQueue<Work> queue =
+      new java.util.concurrent.LinkedBlockingQueue<>();
   // the backends taking work, in the order added, replaced whole under this server's monitor: a
   // submit reads one array; every backend ever added, for stats and termination
   private volatile Lane[] lanes = new Lane[0];

@@ -110,7 +110,7 @@ final class Lane implements WorkSource, BackendContext {
 
   /** Offers a new job to this backend directly; true if it took it. */
   boolean offer(Work w) {
-    if (closed) {
+    if (closed || !backend.mayTakeOffer()) {
       return false;
     }
     Lease l = new Lease(w, this);

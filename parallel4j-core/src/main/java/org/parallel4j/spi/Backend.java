@@ -59,6 +59,15 @@ public interface Backend {
   }
 
   /**
+   * Whether {@link #offer} may take an item now: a cheap hint, read on the submitting thread before
+   * each offer, so that a backend that would say no (every worker busy) costs a submit nothing.
+   * True by default.
+   */
+  default boolean mayTakeOffer() {
+    return true;
+  }
+
+  /**
    * Work was queued. Called on the submitting thread after each submission, so it must be cheap; a
    * backend that starts workers on demand starts one here.
    */

@@ -120,6 +120,11 @@ public final class ThreadBackend implements Backend {
   }
 
   @Override
+  public boolean mayTakeOffer() {
+    return unbounded ? !stopping : live.get() < target && !stopping;
+  }
+
+  @Override
   public boolean offer(WorkItem item) {
     return reserveWorker() && spawn(item);
   }
