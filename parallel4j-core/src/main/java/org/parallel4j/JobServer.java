@@ -95,7 +95,8 @@ import org.parallel4j.threads.ThreadBackend;
 public final class JobServer implements ExecutorService {
   /**
    * The logger, made on first use: a fresh JVM's first System.getLogger looks up logging services
-   * reflectively (about 40 ms here), which a server that never logs should not pay as it starts.
+   * reflectively (docs/benchmarks.md, start-up), which a server that never logs should not pay as
+   * it starts.
    */
   private static final class Log {
     static final System.Logger LOG = System.getLogger(JobServer.class.getName());

@@ -182,9 +182,8 @@ public final class Parallel {
      * <p>Prefer it for hot loops. {@link #forRange(int, int, IntConsumer)} calls its body once per
      * index from one call site inside parallel4j, shared by every loop in the JVM: once several
      * different bodies have run there, the JIT can no longer inline the body, and each iteration
-     * pays a virtual call (a memory-bound loop measured 4x slower here; see docs/benchmarks.md).
-     * Here the inner loop is the caller's own code, compiled for that body alone, as in a
-     * hand-written fork/join task.
+     * pays a virtual call (docs/benchmarks.md has the figures). Here the inner loop is the caller's
+     * own code, compiled for that body alone, as in a hand-written fork/join task.
      */
     public void forChunks(int from, int to, IntRangeBody body) {
       java.util.Objects.requireNonNull(body, "body");

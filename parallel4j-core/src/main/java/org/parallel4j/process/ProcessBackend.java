@@ -192,9 +192,9 @@ public final class ProcessBackend implements Backend {
   /**
    * Runs what this side of the codec does first, once: encoding a capturing lambda, whole and apart
    * from its captured values (in a fresh JVM mostly the JDK's first reflective calls and method
-   * handles, 60-70 ms here), and decoding results. Exceptions are left for the first job that
-   * fails: their first encoding costs as much again, and on a machine with few cores it would take
-   * CPU from the workers starting beside it.
+   * handles: tens of milliseconds, see docs/benchmarks.md), and decoding results. Exceptions are
+   * left for the first job that fails: their first encoding costs as much again, and on a machine
+   * with few cores it would take CPU from the workers starting beside it.
    */
   private static void warmUp(Codec codec) {
     int offset = 1;
@@ -393,9 +393,9 @@ public final class ProcessBackend implements Backend {
    * OutOfMemoryError} ends the worker, whose heap may be left in any state, so that its job is
    * retried on a fresh one; core reflection through native accessors (JEP 416's switch), because
    * the JDK maps the rings with a reflective constructor call, and spinning up method-handle
-   * reflection for it cost a fresh worker 45-60 ms here (a map of 10,000 records through a worker
-   * measured the same either way); then the user's options, which may say otherwise. SerialGC only
-   * when the user chose no collector: the JVM refuses two.
+   * reflection for it cost a fresh worker tens of milliseconds (docs/benchmarks.md, start-up; a
+   * stream of jobs runs as fast either way); then the user's options, which may say otherwise.
+   * SerialGC only when the user chose no collector: the JVM refuses two.
    */
   private List<String> jvmArgs() {
     List<String> args = new ArrayList<>();

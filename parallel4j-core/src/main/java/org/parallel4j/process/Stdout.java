@@ -9,8 +9,9 @@ import org.parallel4j.wire.Doorbell;
 
 /**
  * A worker's standard output carries what its tasks print and its rings to the server ({@link
- * Doorbell}), so that a worker needs no socket: a fresh JVM's first Unix socket costs 50-70 ms here
- * (the JDK seeds a SecureRandom for it and opens a Selector), a large part of a worker's start.
+ * Doorbell}), so that a worker needs no socket: a fresh JVM's first Unix socket costs tens of
+ * milliseconds (docs/benchmarks.md) (the JDK seeds a SecureRandom for it and opens a Selector), a
+ * large part of a worker's start.
  *
  * <p>A ring is the byte {@link #BELL} (0xFF). Text in UTF-8 holds neither 0xFF nor {@link #ESCAPE}
  * (0xFE); where what the worker's {@code System.out} writes holds them (another charset, binary
