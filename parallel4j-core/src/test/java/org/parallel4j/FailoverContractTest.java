@@ -238,6 +238,7 @@ abstract class FailoverContractTest {
     freeze(worker);
     Gates.open(1); // a frozen worker cannot see it
     assertThatThrownBy(() -> job.get(60, SECONDS))
+        .as("job %s, run on workers %s, worker %d frozen", job, Gates.where(6), worker)
         .cause()
         .isInstanceOf(TaskTimeoutException.class)
         .hasMessageContaining("ran past its deadline of 500 ms");

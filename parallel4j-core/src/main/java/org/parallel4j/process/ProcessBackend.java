@@ -241,7 +241,7 @@ public final class ProcessBackend implements Backend {
     }
     int surplus = -n; // workers staying, counted down: those past n retire
     for (WorkerProcess w : live) {
-      if (!w.retiring && ++surplus > 0) {
+      if (!w.isRetiring() && ++surplus > 0) {
         w.retire(); // finishes the jobs it holds, then exits
       }
     }
@@ -279,7 +279,7 @@ public final class ProcessBackend implements Backend {
   private int serving() {
     int n = 0;
     for (WorkerProcess w : live) {
-      if (!w.retiring) {
+      if (!w.isRetiring()) {
         n++;
       }
     }

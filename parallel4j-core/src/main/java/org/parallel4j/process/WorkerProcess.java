@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.parallel4j.codec.Shipment;
 import org.parallel4j.spi.JobControl;
@@ -71,7 +70,6 @@ final class WorkerProcess implements JobControl {
   volatile boolean ended; // its standard output ended, or it exited: the worker is gone
   // the first ring (the greeting is in the ring) or the end of its standard output
   final java.util.concurrent.CountDownLatch greeted = new java.util.concurrent.CountDownLatch(1);
-  volatile boolean serving; // greeted (and initialized): rings are served
   final Thread watcher; // reports the worker's end; reads outcomes nobody else reads
   volatile boolean signalled; // the watcher has something to look at
   final java.util.concurrent.locks.ReentrantLock sending =
@@ -91,15 +89,47 @@ final class WorkerProcess implements JobControl {
   final Shipment.Function[] inSlot = new Shipment.Function[ProcessBackend.FUNCTION_SLOTS];
   int nextSlot;
   long sent;
-  final AtomicBoolean dead = new AtomicBoolean();
-  volatile boolean retiring;
+  // STARTING until greeted (and initialized); SERVING: its rings are served and it takes jobs;
+  // RETIRING: it finishes what it holds and takes no more; DEAD: gone, reported lost. It only
+  // moves forward (advance), and only died() moves it to DEAD.
+  static final int STARTING = 0;
+  static final int SERVING = 1;
+  static final int RETIRING = 2;
+  static final int DEAD = 3;
+  private final AtomicInteger state = new AtomicInteger(STARTING);
   Thread dispatcher;
   Thread stdoutPump;
   final WorkerOutput output; // its standard error, what its tasks print, its last lines
-  // cancel and skip frames waiting for whoever holds sending: a cancel never waits for the lock,
-  // as its holder may be waiting for that very cancel to finish (Job.hold, Job.finishRunning)
+  // cancel and skip frames waiting for whoever holds sending: a cancel with interruption never
+  // waits for the lock, as its holder may be waiting for that very cancel to finish (Job.hold,
+  // Job.finishRunning spin while the job's state is INTERRUPTING)
   final ConcurrentLinkedQueue<long[]> controls = new ConcurrentLinkedQueue<>();
   boolean shutdownSent; // guarded by sending: no job is sent after the SHUTDOWN frame
+
+  /** Moves the lifecycle forward to {@code to}; false if it was there or past it already. */
+  private boolean advance(int to) {
+    int s;
+    while ((s = state.get()) < to) {
+      if (state.compareAndSet(s, to)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether it takes jobs: serving, not retiring or dead. */
+  private boolean takesJobs() {
+    return state.get() == SERVING;
+  }
+
+  /** Whether it is retiring or dead: it takes no more jobs. */
+  boolean isRetiring() {
+    return state.get() >= RETIRING;
+  }
+
+  private boolean isDead() {
+    return state.get() == DEAD;
+  }
 
   /**
    * Asks the worker to skip {@code item} if it has not started it, and with {@code interrupt} to
@@ -109,7 +139,12 @@ final class WorkerProcess implements JobControl {
   @Override
   public void cancel(WorkItem item, boolean interrupt) {
     controls.add(new long[] {interrupt ? Frames.CANCEL : Frames.SKIP, item.jobId()});
-    if (sending.tryLock()) { // else the holder writes it as it lets go
+    if (!interrupt) {
+      // a skip waits for the lock, so that it is in the ring when cancel(false) returns: no
+      // holder of the lock waits for a skip (only an interrupt holds the job's state machine)
+      sending.lock();
+      unlockSending();
+    } else if (sending.tryLock()) { // else the holder writes it as it lets go
       unlockSending();
     }
     if (!interrupt) {
@@ -117,7 +152,7 @@ final class WorkerProcess implements JobControl {
     }
     pool.context.schedule(
         () -> {
-          if (inFlight.peek() == item && !dead.get()) {
+          if (inFlight.peek() == item && !isDead()) {
             process.destroyForcibly();
           }
         },
@@ -269,7 +304,7 @@ final class WorkerProcess implements JobControl {
   }
 
   void start() {
-    serving = true;
+    advance(SERVING);
     watcher.start();
     signal(); // a first look: rings that came before serving began were not served
     dispatcher =
@@ -311,7 +346,7 @@ final class WorkerProcess implements JobControl {
 
   /** A line the worker's tasks printed: shown, and kept while it may say why the worker died. */
   private void printed(String line) {
-    if (!serving || ProcessBackend.isJvmDeathNotice(line)) {
+    if (state.get() == STARTING || ProcessBackend.isJvmDeathNotice(line)) {
       output.remember(line); // before it is ready, anything it says may be why it never got there
     }
     output.print(line);
@@ -319,7 +354,7 @@ final class WorkerProcess implements JobControl {
 
   /** The worker rang: outcomes wait in the ring. Before it is served, the ring is its greeting. */
   private void rung() {
-    if (!serving) {
+    if (state.get() == STARTING) {
       greeted.countDown();
       return;
     }
@@ -357,7 +392,7 @@ final class WorkerProcess implements JobControl {
    * to dispatch, and a job is never sent past the window to a worker that only looked idle.
    */
   private void dispatch() {
-    while (!dead.get() && !retiring) {
+    while (takesJobs()) {
       if (count.get() == 0) {
         WorkItem item = pool.source.poll();
         if (item != null) {
@@ -388,7 +423,7 @@ final class WorkerProcess implements JobControl {
       WorkItem item = first;
       while (item != null) {
         send(item);
-        if (dead.get() || retiring || count.get() >= window) {
+        if (!takesJobs() || count.get() >= window) {
           break;
         }
         item = pool.source.poll();
@@ -405,7 +440,7 @@ final class WorkerProcess implements JobControl {
   private void topUp() {
     // refilled once half the window is free, so that each write (and the ring that may wake
     // the worker's reader) carries a batch, not one job per result
-    if (!dead.get() && !retiring && count.get() <= window / 2 && !pool.source.isEmpty()) {
+    if (takesJobs() && count.get() <= window / 2 && !pool.source.isEmpty()) {
       WorkItem item = pool.source.poll();
       if (item != null) {
         sendBatch(item);
@@ -419,11 +454,11 @@ final class WorkerProcess implements JobControl {
    * idle pool starts without waking a dispatcher.
    */
   boolean offer(WorkItem item) {
-    if (count.get() != 0 || dead.get() || retiring || !sending.tryLock()) {
+    if (count.get() != 0 || !takesJobs() || !sending.tryLock()) {
       return false;
     }
     try {
-      if (count.get() != 0 || dead.get() || retiring) {
+      if (count.get() != 0 || !takesJobs()) {
         return false;
       }
       send(item);
@@ -455,7 +490,7 @@ final class WorkerProcess implements JobControl {
     item.awaitedWith(helper);
     boolean alone = count.get() == 0 && pool.source.isEmpty() && othersIdle();
     synchronized (this) {
-      if (dead.get()) {
+      if (isDead()) {
         return; // its loss covers the item, which the server holds as assigned here
       }
       inFlight.add(item);
@@ -482,7 +517,7 @@ final class WorkerProcess implements JobControl {
       Frames.writeInlineTask(out, item.jobId(), alone, function.bytes(), shipment.argument());
     }
     if (++sent == pool.options.maxTasksPerWorker()) {
-      retiring = true; // recycled: it finishes what it holds, and a fresh worker takes over
+      advance(RETIRING); // recycled: it finishes what it holds, and a fresh worker takes over
       pool.maybeStartWorker();
     }
   }
@@ -562,7 +597,7 @@ final class WorkerProcess implements JobControl {
    * that takes a thread wake-up out of each round trip.
    */
   private void help(java.util.function.BooleanSupplier done) {
-    if (ended || broken != null || dead.get()) {
+    if (ended || broken != null || isDead()) {
       return;
     }
     long since = System.nanoTime();
@@ -678,14 +713,14 @@ final class WorkerProcess implements JobControl {
       }
       default -> throw new AssertionError("checked above: " + frame.type());
     }
-    if (retiring && inFlight.isEmpty()) {
+    if (isRetiring() && inFlight.isEmpty()) {
       stop();
     }
   }
 
   /** Asks the worker to finish what it has and exit. */
   void retire() {
-    retiring = true;
+    advance(RETIRING);
     if (inFlight.isEmpty()) {
       stop();
     }
@@ -707,7 +742,7 @@ final class WorkerProcess implements JobControl {
   }
 
   private void died(IOException cause) {
-    if (!dead.compareAndSet(false, true)) {
+    if (!advance(DEAD)) {
       return;
     }
     try {
