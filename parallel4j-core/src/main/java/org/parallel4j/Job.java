@@ -64,6 +64,7 @@ public class Job<R> extends CompletableFuture<R> {
   private int attempts;
   private long startedAt;
   private long endedAt;
+  private volatile Thread interrupter; // the thread in interruptIfRunning, while INTERRUPTING
   private volatile WorkItem.WaitHelper helper; // the backend's, for threads that wait
 
   Job(JobServer server, long id, long submittedAt) {
@@ -151,9 +152,11 @@ public class Job<R> extends CompletableFuture<R> {
 
   private void interruptIfRunning() {
     if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
+      interrupter = Thread.currentThread(); // a backend may end the job from within the cancel
       try {
         lease.interrupt();
       } finally {
+        interrupter = null;
         state = FINISHED; // releases the worker waiting in finishRunning
       }
     }
@@ -263,7 +266,9 @@ public class Job<R> extends CompletableFuture<R> {
   /** The body has returned: wait out an interrupt in progress so that none leaks past here. */
   void finishRunning() {
     if (!STATE.compareAndSet(this, RUNNING, FINISHED)) {
-      while (state == INTERRUPTING) {
+      // the thread that interrupts may end the job itself (a backend that drops a job it never
+      // sent, inside the cancel): it must not wait for its own interrupt to finish
+      while (state == INTERRUPTING && interrupter != Thread.currentThread()) {
         Thread.onSpinWait();
       }
     }

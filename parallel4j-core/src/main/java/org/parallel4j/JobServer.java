@@ -759,12 +759,16 @@ public final class JobServer implements ExecutorService {
    */
   public void setWorkers(int workers) {
     checkPositive("workers", workers);
-    Lane local = engine;
-    if (local == null || !List.of(lanes).contains(local)) {
+    Lane[] now = lanes;
+    Lane target = engine != null && List.of(now).contains(engine) ? engine : null;
+    if (target == null && engine == null && now.length > 0) {
+      target = now[0]; // a server built of backends alone: its first
+    }
+    if (target == null) {
       throw new IllegalStateException(
           snapshot("setWorkers: no local engine (its backends: " + backendNames() + ")"));
     }
-    local.backend().setWorkers(workers);
+    target.backend().setWorkers(workers);
   }
 
   /** The number of workers over all backends ({@link Integer#MAX_VALUE} for no limit). */

@@ -15,6 +15,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * What every backend that can lose a worker owes, run unchanged through a subclass per backend: the
@@ -249,6 +250,58 @@ abstract class FailoverContractTest {
     for (int i = 0; i < after.size(); i++) {
       assertThat(after.get(i).get(60, SECONDS)).isEqualTo(i * 3);
     }
+  }
+
+  /**
+   * Jobs cancelled with interruption while they wait behind a running one inside the worker never
+   * run, and the cancel returns: a backend may end such a job from within the cancel itself.
+   */
+  @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void jobsCancelledWhileTheyWaitInAWorkersPipelineNeverRun() throws Exception {
+    server = newServer(1, 3);
+    int n = 10;
+    Gates.runsPerInput =
+        IntStream.range(0, n).mapToObj(i -> new AtomicInteger()).toArray(AtomicInteger[]::new);
+    server.map(x -> x + 1, IntStream.range(0, 500).boxed().toList(), 1); // a window of many
+    // the worker is busy while the rest queue, so that it takes them together once it is free
+    Job<String> first =
+        server.submit(
+            () -> {
+              Gates.at(10, here());
+              Gates.await(1);
+              return "first";
+            });
+    awaitRun(10, 1);
+    Job<String> blocker =
+        server.submit(
+            () -> {
+              Gates.at(9, here());
+              Gates.await(0);
+              return "blocker";
+            });
+    List<Job<Integer>> behind = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      behind.add(
+          server.submit(
+              x -> {
+                Gates.ran(x);
+                return x;
+              },
+              i));
+    }
+    Gates.open(1);
+    assertThat(first.get(60, SECONDS)).isEqualTo("first");
+    awaitRun(9, 1);
+    behind.forEach(job -> job.cancel(true));
+    Gates.open(0);
+    assertThat(blocker.get(60, SECONDS)).isEqualTo("blocker");
+    assertThat(server.submit(() -> "after").get(60, SECONDS)).isEqualTo("after");
+    assertThat(behind).allMatch(Job::isCancelled);
+    for (int i = 0; i < n; i++) {
+      assertThat(Gates.runsPerInput[i].get()).as("runs of input %d", i).isZero();
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.stats().active() == 0);
   }
 
   /** A job cancelled while it runs is not run again when its worker is then lost. */

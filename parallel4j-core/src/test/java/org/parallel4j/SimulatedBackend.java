@@ -49,7 +49,7 @@ final class SimulatedBackend implements Backend {
   /**
    * @param name the backend's name in stats and {@code ranOn}
    * @param workers how many workers it runs
-   * @param pipeline how many jobs each worker holds, the running one included
+   * @param pipeline how many jobs each worker takes ahead: the one it runs next and those behind it
    * @param delay the one-way delay of sending a job to a worker and its outcome back
    */
   SimulatedBackend(String name, int workers, int pipeline, java.time.Duration delay) {
@@ -275,7 +275,7 @@ final class SimulatedBackend implements Backend {
 
     /** Takes jobs from the queue until the pipeline is full. */
     private void fill() {
-      while (!lost && !stopping && !retiring && !frozen && assigned.size() < pipeline - 1) {
+      while (!lost && !stopping && !retiring && !frozen && assigned.size() < pipeline) {
         WorkItem item = source.poll();
         if (item == null) {
           return;

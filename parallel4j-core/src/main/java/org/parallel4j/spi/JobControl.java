@@ -10,7 +10,9 @@ public interface JobControl {
   /**
    * The job was cancelled while the backend holds it. With {@code interrupt}, interrupt its task if
    * it runs; without, skip it if it has not started (a backend that starts what it takes at once
-   * does nothing).
+   * does nothing). A job that never reached its worker may be ended here, with {@link
+   * WorkItem#fail}; otherwise its worker's outcome ends it later. Must not wait for a lock that a
+   * thread holds while it assigns or ends a job of this backend.
    */
   void cancel(WorkItem item, boolean interrupt);
 
