@@ -346,7 +346,9 @@ final class Lease implements WorkItem {
     boolean local = lane.isLocal();
     if (local) {
       if (state == STARTED && !job.isDone()) {
-        job.failAndInterrupt(timeout(control.stopOverdue(this))); // its thread's return ends it
+        TaskTimeoutException e = timeout(control.stopOverdue(this));
+        // on a callback thread: the job's callbacks must not hold up the timer's other deadlines
+        lane.server().callbackExecutor().execute(() -> job.failAndInterrupt(e));
       }
       return;
     }
@@ -355,7 +357,9 @@ final class Lease implements WorkItem {
     }
     String how = control.stopOverdue(this);
     deadline = null; // this is it
-    finish(null, timeout(how), lane.now(), true);
+    long now = lane.now();
+    TaskTimeoutException e = timeout(how);
+    lane.server().callbackExecutor().execute(() -> finish(null, e, now, true));
   }
 
   private TaskTimeoutException timeout(String how) {

@@ -208,6 +208,9 @@ abstract class FailoverContractTest {
               return "late";
             },
             Duration.ofMillis(300));
+    java.util.concurrent.CompletableFuture<String> calledOn =
+        new java.util.concurrent.CompletableFuture<>();
+    runaway.whenComplete((r, e) -> calledOn.complete(Thread.currentThread().getName()));
     List<Job<Integer>> others = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       others.add(server.submit(x -> x + 1, i));
@@ -217,6 +220,7 @@ abstract class FailoverContractTest {
         .isInstanceOf(TaskTimeoutException.class)
         .hasMessageContaining("job " + runaway.id() + " ran past its deadline of 300 ms and");
     assertThat(runaway.attempts()).isEqualTo(1);
+    assertThat(calledOn.get(60, SECONDS)).as("callbacks off the timer").doesNotEndWith("-timer");
     for (int i = 0; i < others.size(); i++) {
       assertThat(others.get(i).get(60, SECONDS)).isEqualTo(i + 1);
     }
