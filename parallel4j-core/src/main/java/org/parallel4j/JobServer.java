@@ -52,10 +52,19 @@ import org.parallel4j.threads.ThreadBackend;
  *   <li>{@link #threads(int)}: a fixed number of platform threads, started on demand and kept.
  *   <li>{@link #virtualThreads()}: one virtual thread per running job, with no limit by default
  *       ({@link JobServerBuilder#virtualThreads(int)} sets one); for work that waits on I/O.
+ *   <li>{@link #processes(int)}: worker JVMs, for isolation.
  *   <li>{@link #builder()}: the server's {@linkplain JobServerBuilder#name name} (default {@code
- *       parallel4j-N}), the engine, and the {@linkplain JobServerBuilder#ticker ticker} for
- *       timings.
+ *       parallel4j-N}), the engine, backends of your own ({@link JobServerBuilder#backend}), the
+ *       codec, and the {@linkplain JobServerBuilder#ticker ticker} for timings.
  * </ul>
+ *
+ * <h2>Backends</h2>
+ *
+ * A server feeds any number of {@link Backend}s from one queue: the builder's engine and any
+ * backend given to it, and those {@linkplain #addBackend added} and {@linkplain #removeBackend
+ * removed} while it runs. The server holds a lease for every job a backend takes, so when a worker
+ * or a whole backend is lost it runs again exactly the jobs that had not ended there (see {@link
+ * org.parallel4j.spi.WorkItem}).
  *
  * <h2>Jobs</h2>
  *
@@ -80,9 +89,11 @@ import org.parallel4j.threads.ThreadBackend;
  *
  * <b>Scheduling.</b> One FIFO queue per server; each {@link Backend} pulls from it through its own
  * {@link Lane} whenever it has a free worker, which balances load by capacity with no central
- * dispatcher. A backend with an idle slot (a new worker below its limit) may take a new job
- * directly, as {@code ThreadPoolExecutor} hands a first task to a new worker, so that virtual
- * threads run one job each with no queue in between.
+ * dispatcher. Each item taken is a {@link Lease}; the lane finds the leases of a lost worker in
+ * that worker's own list. A submit reads the lanes as one array, replaced whole under this server's
+ * monitor when a backend is added, removed or lost. A backend with an idle slot (a new worker below
+ * its limit) may take a new job directly, as {@code ThreadPoolExecutor} hands a first task to a new
+ * worker, so that virtual threads run one job each with no queue in between.
  *
  * <p><b>Accounting.</b> Every job takes an id, in order, and every job ends exactly once (it runs,
  * is dropped as cancelled, is drained by shutdownNow, or is rejected): {@code retired} counts those
