@@ -8,6 +8,7 @@
  * <p>Worker processes run their JVM with a class path: a server on the module path gives its
  * workers its module path as their class path.
  */
+@SuppressWarnings("module") // the qualified export names parallel4j-cluster, built after this
 module org.parallel4j {
   requires com.esotericsoftware.kryo;
   requires org.objenesis;
@@ -16,6 +17,9 @@ module org.parallel4j {
   exports org.parallel4j.spi;
   exports org.parallel4j.loops;
   exports org.parallel4j.shared;
+  // the cluster ships jobs as the process engine does: encoded by the codec, functions apart
+  exports org.parallel4j.codec to
+      org.parallel4j.cluster;
 
   // Kryo makes and fills the codec's records and the JDK's serialized lambdas by reflection
   opens org.parallel4j to

@@ -1,0 +1,142 @@
+package org.parallel4j.cluster;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.parallel4j.spi.Backend;
+
+/**
+ * The way from a job server to the nodes of a cluster (Parallel Python's {@code ppservers}): a
+ * backend whose workers are the nodes' workers.
+ *
+ * <pre>{@code
+ * JobServer server = JobServer.builder()
+ *     .backend(Cluster.builder()
+ *         .nodes("10.0.0.2:7800", "10.0.0.3:7800")
+ *         .security(ClusterSecurity.secretFile(Path.of("/etc/parallel4j/secret")))
+ *         .build())
+ *     .build();
+ * }</pre>
+ *
+ * Add {@code .processes(n)} to the job server's builder to run jobs on local worker processes as
+ * well, from the same queue (pp's {@code ncpus}); without it only nodes run them (pp's {@code
+ * ncpus=0}).
+ *
+ * <p>What the backend does: it joins the cluster as a member, greets each node it sees and keeps
+ * each one busy up to the node's workers plus a pipeline sized by the jobs' measured run times, so
+ * that a faster or bigger node takes more and a node that joins gets work at once. Jobs travel in
+ * batches. When a node leaves or is suspected (a closed connection at once; a node that hangs
+ * within about {@value Membership#HEARTBEAT_TIMEOUT_MS} ms of heartbeats and {@value
+ * Membership#VERIFY_MS} ms more), the job server runs its unfinished jobs again elsewhere, counting
+ * an attempt for each one that had started, and drops anything the node still reports for them.
+ */
+public final class Cluster {
+  private Cluster() {}
+
+  /** A builder with the defaults: cluster {@code parallel4j}, bound to 127.0.0.1. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** What the backend is built with. */
+  record Config(
+      String cluster,
+      InetAddress bind,
+      List<InetSocketAddress> nodes,
+      ClusterSecurity security,
+      Duration joinTimeout) {}
+
+  /**
+   * How a job server reaches its nodes. Options are checked as they are set; a value out of range
+   * names the option and the value.
+   */
+  public static final class Builder {
+    private String cluster = "parallel4j";
+    private InetAddress bind;
+    private final List<InetSocketAddress> nodes = new ArrayList<>();
+    private ClusterSecurity security;
+    private Duration joinTimeout = Duration.ofSeconds(10);
+
+    private Builder() {
+      try {
+        bind = InetAddress.getByName("127.0.0.1");
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /**
+     * Nodes to reach, {@code host:port} each: the job server fails to start if one of them does not
+     * answer within the join timeout, naming it. Nodes that join later are used too.
+     */
+    public Builder nodes(String... addresses) {
+      for (String a : addresses) {
+        nodes.add(Addresses.parse("nodes", a));
+      }
+      return this;
+    }
+
+    /** The cluster's name; default {@code parallel4j}. */
+    public Builder cluster(String name) {
+      Objects.requireNonNull(name, "cluster");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("cluster: a blank name");
+      }
+      this.cluster = name;
+      return this;
+    }
+
+    /**
+     * The address the job server listens on for its nodes (on a port of the system's choice);
+     * default 127.0.0.1. Nodes on other machines need an address they can reach.
+     */
+    public Builder bind(String address) {
+      Objects.requireNonNull(address, "bind");
+      try {
+        this.bind = InetAddress.getByName(address);
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException("bind: unknown address " + address, e);
+      }
+      return this;
+    }
+
+    /** How members authenticate: required, there is no default. */
+    public Builder security(ClusterSecurity security) {
+      this.security = Objects.requireNonNull(security, "security");
+      return this;
+    }
+
+    /** How long {@code build()}'s server waits at start for the nodes given; default 10 s. */
+    public Builder joinTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "joinTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("joinTimeout: " + timeout + " (expected: > 0)");
+      }
+      this.joinTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The backend, to hand to {@code JobServer.builder().backend(...)}; it joins the cluster when
+     * the server starts it.
+     *
+     * @throws IllegalStateException when no security was chosen, or no node was given
+     */
+    public Backend build() {
+      if (security == null) {
+        throw new IllegalStateException(
+            "the cluster needs security: a shared secret, certificates, or insecure() on purpose");
+      }
+      if (nodes.isEmpty()) {
+        throw new IllegalStateException(
+            "the cluster needs at least one node: nodes(\"host:port\")");
+      }
+      return new ClusterBackend(
+          new Config(cluster, bind, List.copyOf(nodes), security, joinTimeout));
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package org.parallel4j.cluster;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FRAG4;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.protocols.MFC;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.UFC;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.TLSClientAuth;
+
+/**
+ * A member's JGroups channel: the one place that chooses the protocol stack, so that nodes and job
+ * servers always agree on it.
+ *
+ * <p>TCP, with TCP_NODELAY, TLS 1.3 that requires a certificate from both sides, a bound on any one
+ * message, and JGroups' diagnostics off (they would open a multicast socket on a real interface);
+ * static discovery of the given peers (TCPPING); failure detection by closed connections (a killed
+ * member is suspected at once) and by heartbeats (a member that hangs is suspected within {@link
+ * #HEARTBEAT_TIMEOUT_MS} ms), each suspicion checked once more for {@link #VERIFY_MS} ms; merging
+ * of partitions; reliable, ordered unicasts and multicasts; flow control; fragmentation. No other
+ * socket is opened: JGroups' FD_SOCK2 would accept plain connections beside the TLS ones.
+ */
+final class Membership {
+  static final int HEARTBEAT_INTERVAL_MS = 1000;
+  static final int HEARTBEAT_TIMEOUT_MS = 4000;
+  static final int VERIFY_MS = 1000;
+  static final int MAX_WIRE_MESSAGE = 8 << 20;
+
+  /** The refusals seen at TLS handshakes, by the peer's address: the reason, for messages. */
+  final Map<String, String> refusals = new ConcurrentHashMap<>();
+
+  private final System.Logger log;
+  private final String who;
+
+  Membership(System.Logger log, String who) {
+    this.log = log;
+    this.who = who;
+  }
+
+  /**
+   * A channel, not yet connected.
+   *
+   * @param bind the address to listen on
+   * @param port the port to listen on, 0 for a free one (TCPPING needs a fixed port: one that is
+   *     free now is taken)
+   * @param peers the members to look for at first (may be empty)
+   */
+  JChannel channel(
+      ClusterSecurity security, InetAddress bind, int port, List<InetSocketAddress> peers)
+      throws Exception {
+    TCP tcp = new TCP();
+    tcp.setBindAddress(bind);
+    tcp.setBindPort(port == 0 ? freePort(bind) : port);
+    tcp.setPortRange(0);
+    tcp.tcpNodelay(true);
+    tcp.setMaxLength(MAX_WIRE_MESSAGE);
+    tcp.enableSuspectEvents(true);
+    tcp.setSockConnTimeout(2000);
+    tcp.setValue("log_details", false);
+    SSLContext tls =
+        Tls.context(
+            security,
+            (peer, reason) -> {
+              refusals.put(peer, reason);
+              log.log(System.Logger.Level.WARNING, who + ": refused " + peer + ": " + reason);
+            });
+    if (tls != null) {
+      tcp.tls()
+          .enabled(true)
+          .setSSLContext(tls)
+          .setClientAuth(TLSClientAuth.NEED)
+          .setProtocols(new String[] {Tls.PROTOCOL});
+    } else {
+      log.log(
+          System.Logger.Level.WARNING,
+          who
+              + ": running INSECURE: no authentication and no encryption; anyone who reaches "
+              + Addresses.format(bind, port)
+              + " can run code here");
+    }
+    TCPPING discovery = new TCPPING();
+    List<InetSocketAddress> hosts = new ArrayList<>(peers);
+    discovery.setInitialHosts(hosts);
+    discovery.setPortRange(0);
+    discovery.setValue("send_cache_on_join", true);
+    GMS gms = new GMS();
+    gms.setJoinTimeout(1000);
+    gms.setLeaveTimeout(1000);
+    gms.setViewAckCollectionTimeout(1000);
+    gms.setValue("print_local_addr", false);
+    gms.setValue("log_view_warnings", false);
+    List<Protocol> stack =
+        List.of(
+            tcp,
+            discovery,
+            new MERGE3().setValue("min_interval", 1000L).setValue("max_interval", 3000L),
+            new FD_ALL3()
+                .setValue("interval", (long) HEARTBEAT_INTERVAL_MS)
+                .setValue("timeout", (long) HEARTBEAT_TIMEOUT_MS),
+            new VERIFY_SUSPECT2().setValue("timeout", (long) VERIFY_MS),
+            new NAKACK2().setValue("use_mcast_xmit", false),
+            new UNICAST3(),
+            new STABLE(),
+            gms,
+            new UFC(),
+            new MFC(),
+            new FRAG4());
+    JChannel channel = new JChannel(stack);
+    channel.setName(who.replace(' ', '-'));
+    // after the stack's init, which makes the handler; before connect, which would start it
+    tcp.getDiagnosticsHandler().setEnabled(false);
+    channel.setDiscardOwnMessages(true);
+    return channel;
+  }
+
+  private static int freePort(InetAddress bind) throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, bind)) {
+      return s.getLocalPort();
+    }
+  }
+}

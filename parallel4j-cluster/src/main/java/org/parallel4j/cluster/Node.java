@@ -1,0 +1,816 @@
+package org.parallel4j.cluster;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.Event;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.stack.IpAddress;
+import org.parallel4j.Job;
+import org.parallel4j.JobServer;
+import org.parallel4j.JobServerBuilder;
+import org.parallel4j.Task;
+import org.parallel4j.codec.KryoCodec;
+import org.parallel4j.codec.LambdaShape;
+import org.parallel4j.spi.Codec;
+import org.parallel4j.spi.TaskBody;
+
+/**
+ * A node: Parallel Python's {@code ppserver}. It joins a cluster, offers its workers (a worker
+ * process engine by default) to every job server there, and runs the jobs they send. Started by
+ * {@code parallel4j node}, or embedded with {@link #builder()}.
+ *
+ * <p>Each job server that greets the node gets a session: the node runs at most its workers' count
+ * of jobs at once over all sessions, round robin between them, and at most the limit each server
+ * set; the rest wait in the node, in order. A job counts as started when the node hands it to a
+ * worker, and the node tells its server so. A job server that leaves the cluster, or is suspected,
+ * has its jobs cancelled and its waiting ones dropped, so that its workers are free within the
+ * failure detector's time. Thread-safe.
+ */
+public final class Node implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("org.parallel4j.cluster.Node");
+
+  /** The most function slots a job server may define per session. */
+  static final int FUNCTION_SLOTS = 4096;
+
+  /** The most bytes of results sent in one message. */
+  private static final int MAX_BATCH_BYTES = 1 << 20;
+
+  private final Config config;
+  private final JobServer local;
+  private final JChannel channel;
+  private final String name;
+  private final Map<Address, Session> sessions = new ConcurrentHashMap<>();
+  private final List<Session> order = new ArrayList<>(); // guarded by this: round robin
+  private int next; // guarded by this
+  private int running; // guarded by this
+  private boolean scheduling; // guarded by this
+  private boolean scheduleAgain; // guarded by this
+  private final Thread sender;
+  private final Object outbox = new Object();
+  private boolean dirty; // guarded by outbox
+  private volatile boolean closed;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  /** What a node is started with; see {@link Builder}. */
+  record Config(
+      String cluster,
+      InetAddress bind,
+      int port,
+      List<InetSocketAddress> peers,
+      int workers,
+      boolean threads,
+      int maxTasksPerWorker,
+      List<String> workerJvmArgs,
+      ClusterSecurity security) {}
+
+  private Node(Config config) throws Exception {
+    this.config = config;
+    JobServerBuilder b = JobServer.builder();
+    if (config.threads()) {
+      b.threads(config.workers());
+    } else {
+      b.processes(config.workers());
+      if (!config.workerJvmArgs().isEmpty()) {
+        b.workerJvmArgs(config.workerJvmArgs().toArray(String[]::new));
+      }
+      if (config.maxTasksPerWorker() > 0) {
+        b.maxTasksPerWorker(config.maxTasksPerWorker());
+      }
+    }
+    Membership membership =
+        new Membership(LOG, "node " + Addresses.format(config.bind(), config.port()));
+    this.channel =
+        membership.channel(config.security(), config.bind(), config.port(), config.peers());
+    channel.setReceiver(new Inbox());
+    this.local = b.name("node-" + config.port()).build();
+    try {
+      channel.connect(config.cluster());
+    } catch (Exception e) {
+      local.shutdownNow();
+      channel.close();
+      throw e;
+    }
+    IpAddress self =
+        (IpAddress) channel.down(new Event(Event.GET_PHYSICAL_ADDRESS, channel.getAddress()));
+    this.name = Addresses.format(self.getIpAddress(), self.getPort());
+    this.sender = Thread.ofPlatform().name("parallel4j-node-sender").daemon().start(this::sendLoop);
+  }
+
+  /** A builder of a node, with its defaults: 127.0.0.1:7800, cluster {@code parallel4j}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** This node's address as members reach it, {@code host:port}. */
+  public String address() {
+    return name;
+  }
+
+  /** How many jobs this node runs at once. */
+  public int workers() {
+    return config.workers();
+  }
+
+  /** The cluster's current members, for {@code parallel4j status}. */
+  public List<String> members() {
+    View v = channel.getView();
+    List<String> out = new ArrayList<>();
+    if (v != null) {
+      for (Address a : v.getMembers()) {
+        out.add(String.valueOf(a));
+      }
+    }
+    return out;
+  }
+
+  /** Leaves the cluster and stops the workers; jobs still held are cancelled. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    channel.close();
+    for (Session s : sessions.values()) {
+      s.close("the node is closing");
+    }
+    local.shutdownNow();
+    sender.interrupt();
+    stopped.countDown();
+  }
+
+  /** Waits until the node is closed. */
+  public void awaitClosed() throws InterruptedException {
+    stopped.await();
+  }
+
+  /** Waits at most {@code timeout} until the node is closed; whether it is. */
+  public boolean awaitClosed(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public String toString() {
+    return "node " + name + " (workers=" + config.workers() + ", cluster=" + config.cluster() + ")";
+  }
+
+  // ---- receiving ----------------------------------------------------------------------------
+
+  private final class Inbox implements Receiver {
+    @Override
+    public void receive(Message msg) {
+      Address from = msg.getSrc();
+      try {
+        Wire.In in = new Wire.In(msg.getArray(), msg.getOffset(), msg.getLength());
+        byte type = in.readByte();
+        switch (type) {
+          case Wire.HELLO -> hello(from, in);
+          case Wire.JOBS -> session(from).jobs(in);
+          case Wire.CANCEL -> session(from).cancel(in.readLong(), in.readBoolean());
+          case Wire.LIMIT -> session(from).limit(in.readInt());
+          default -> throw new IOException("unknown message type " + type);
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "node " + name + ": a broken message from " + from + " was dropped: " + e,
+            e);
+      }
+    }
+
+    @Override
+    public void viewAccepted(View view) {
+      for (Session s : sessions.values()) {
+        if (!view.containsMember(s.server)) {
+          sessions.remove(s.server, s);
+          s.close("its job server " + s.serverName + " left the cluster");
+        }
+      }
+    }
+  }
+
+  private Session session(Address from) throws IOException {
+    Session s = sessions.get(from);
+    if (s == null) {
+      throw new IOException("a job message from " + from + ", which has not greeted this node");
+    }
+    return s;
+  }
+
+  private void hello(Address from, Wire.In in) throws IOException {
+    String version = in.readString();
+    String serverName = in.readString();
+    String codecClass = in.readString();
+    String mine = Version.CURRENT;
+    if (!mine.equals(version)) {
+      String reason =
+          "node "
+              + name
+              + " runs parallel4j "
+              + mine
+              + " and job server "
+              + serverName
+              + " runs parallel4j "
+              + version
+              + ": they cannot work together";
+      LOG.log(System.Logger.Level.ERROR, reason);
+      send(from, new Wire.Out(Wire.REFUSE, 64).writeString(reason).toByteArray());
+      return;
+    }
+    Codec codec;
+    try {
+      codec = codec(codecClass);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      String reason = "node " + name + " cannot make the codec " + codecClass + ": " + e;
+      send(from, new Wire.Out(Wire.REFUSE, 64).writeString(reason).toByteArray());
+      return;
+    }
+    Session fresh = new Session(from, serverName, codec);
+    Session old = sessions.put(from, fresh);
+    if (old != null) { // greeted again (say, after a merge): its earlier jobs were given up
+      old.close("its job server greeted again");
+    }
+    synchronized (this) {
+      order.add(fresh);
+    }
+    long pid = ProcessHandle.current().pid();
+    send(
+        from,
+        new Wire.Out(Wire.WELCOME, 64)
+            .writeString(mine)
+            .writeInt(config.workers())
+            .writeString(name)
+            .writeLong(pid)
+            .toByteArray());
+  }
+
+  private static Codec codec(String className) throws ReflectiveOperationException {
+    if (className.equals(KryoCodec.class.getName())) {
+      return new KryoCodec();
+    }
+    return (Codec) Class.forName(className).getConstructor().newInstance();
+  }
+
+  private void send(Address to, byte[] bytes) {
+    try {
+      channel.send(new BytesMessage(to, bytes));
+    } catch (Exception e) {
+      if (!closed) {
+        LOG.log(System.Logger.Level.WARNING, "node " + name + ": cannot reach " + to + ": " + e);
+      }
+    }
+  }
+
+  // ---- sessions -----------------------------------------------------------------------------
+
+  /** One job server's jobs on this node. */
+  private final class Session {
+    final Address server;
+    final String serverName;
+    final Codec codec;
+    final Object[] functions = new Object[FUNCTION_SLOTS];
+    final Map<Long, NodeJob> jobs = new ConcurrentHashMap<>();
+    final ArrayDeque<NodeJob> pending = new ArrayDeque<>(); // guarded by Node.this
+    int limit = Integer.MAX_VALUE; // guarded by Node.this
+    int running; // guarded by Node.this
+    boolean closed; // guarded by Node.this
+    // guarded by outbox
+    private List<Long> started = new ArrayList<>();
+    private List<Done> done = new ArrayList<>();
+
+    Session(Address server, String serverName, Codec codec) {
+      this.server = server;
+      this.serverName = serverName;
+      this.codec = codec;
+    }
+
+    void jobs(Wire.In in) throws IOException {
+      int n = in.readCount(8 + 8 + 1 + 4 + 4);
+      List<NodeJob> accepted = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        long id = in.readLong();
+        long deadline = in.readLong();
+        byte kind = in.readByte();
+        Object function = null;
+        IOException broken = null;
+        switch (kind) {
+          case Wire.FUNCTION_INLINE -> {
+            byte[] bytes = in.readBytes();
+            try {
+              function = codec.decode(bytes);
+            } catch (IOException e) {
+              broken = e;
+            }
+          }
+          case Wire.FUNCTION_DEFINE -> {
+            int slot = slot(in.readInt());
+            byte[] bytes = in.readBytes();
+            try {
+              function = codec.decode(bytes);
+              functions[slot] = function;
+            } catch (IOException e) {
+              broken = e;
+              functions[slot] = e;
+            }
+          }
+          case Wire.FUNCTION_SLOT -> {
+            function = functions[slot(in.readInt())];
+            if (function instanceof IOException e) {
+              broken = e;
+            } else if (function == null) {
+              throw new IOException("job " + id + " names an empty function slot");
+            }
+          }
+          default -> throw new IOException("unknown function kind " + kind);
+        }
+        byte[] captured = in.readBytes();
+        byte[] argument = in.readBytes();
+        NodeJob job = new NodeJob(this, id, deadline);
+        try {
+          if (broken != null) {
+            throw new IOException(
+                "its task cannot be read on node " + name + ": " + broken, broken);
+          }
+          if (captured != null) {
+            function = LambdaShape.maker(function).instantiate((Object[]) codec.decode(captured));
+          }
+          if (!(function instanceof TaskBody body)) {
+            throw new IOException("it is a " + function.getClass().getName() + ", not a task");
+          }
+          job.body = body;
+          job.argument = codec.decode(argument);
+        } catch (IOException | RuntimeException e) {
+          job.error = e;
+        }
+        jobs.put(id, job);
+        accepted.add(job);
+      }
+      List<NodeJob> failed = new ArrayList<>();
+      synchronized (Node.this) {
+        for (NodeJob job : accepted) {
+          if (closed) {
+            jobs.remove(job.id);
+          } else if (job.error != null) {
+            failed.add(job);
+          } else {
+            pending.add(job);
+          }
+        }
+      }
+      for (NodeJob job : failed) {
+        finish(job, null, job.error);
+      }
+      schedule();
+    }
+
+    private int slot(int slot) throws IOException {
+      if (slot < 0 || slot >= FUNCTION_SLOTS) {
+        throw new IOException("function slot " + slot + " is out of range");
+      }
+      return slot;
+    }
+
+    void cancel(long id, boolean interrupt) {
+      NodeJob job = jobs.get(id);
+      if (job == null) {
+        return; // ended already: its outcome is on its way
+      }
+      boolean wasPending;
+      Job<Object> running;
+      synchronized (Node.this) {
+        wasPending = pending.remove(job);
+        running = job.local;
+      }
+      if (wasPending) {
+        finish(
+            job, null, new CancellationException("job " + id + " was cancelled before it started"));
+      } else if (running != null && interrupt) {
+        running.cancel(true);
+      }
+    }
+
+    void limit(int n) {
+      synchronized (Node.this) {
+        limit = Math.max(0, n);
+      }
+      schedule();
+    }
+
+    /** The server is gone: cancel what runs, drop what waits. */
+    void close(String why) {
+      List<NodeJob> live;
+      synchronized (Node.this) {
+        closed = true;
+        order.remove(this);
+        pending.clear();
+        live = new ArrayList<>(jobs.values());
+      }
+      int cancelled = 0;
+      for (NodeJob job : live) {
+        Job<Object> l = job.local;
+        if (l != null && l.cancel(true)) {
+          cancelled++;
+        }
+      }
+      jobs.clear();
+      if (!live.isEmpty()) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "node "
+                + name
+                + ": "
+                + why
+                + "; "
+                + cancelled
+                + " running jobs cancelled, "
+                + (live.size() - cancelled)
+                + " waiting ones dropped");
+      }
+    }
+
+    void started(long id) {
+      synchronized (outbox) {
+        started.add(id);
+        wake();
+      }
+    }
+
+    void done(Done d) {
+      synchronized (outbox) {
+        done.add(d);
+        wake();
+      }
+    }
+
+    /** Takes what is to be sent, or null. Holds outbox. */
+    Object[] drain() {
+      if (started.isEmpty() && done.isEmpty()) {
+        return null;
+      }
+      Object[] out = {started, done};
+      started = new ArrayList<>();
+      done = new ArrayList<>();
+      return out;
+    }
+  }
+
+  /** A job as the node holds it. */
+  private static final class NodeJob {
+    final Session session;
+    final long id;
+    final long deadlineNanos;
+    TaskBody body;
+    Object argument;
+    Throwable error;
+    volatile Job<Object> local; // set when it starts
+    long startedAt;
+
+    NodeJob(Session session, long id, long deadlineNanos) {
+      this.session = session;
+      this.id = id;
+      this.deadlineNanos = deadlineNanos;
+    }
+  }
+
+  /** An outcome to send: {@code bytes} is the encoded result, or exception when failed. */
+  private record Done(long id, boolean failed, long runNanos, byte[] bytes) {}
+
+  /** Starts waiting jobs while there are free workers, round robin between sessions. */
+  private void schedule() {
+    synchronized (this) {
+      if (scheduling) {
+        scheduleAgain = true; // a job that ended at once, inside start: the loop below goes on
+        return;
+      }
+      scheduling = true;
+      try {
+        do {
+          scheduleAgain = false;
+          boolean progress = true;
+          while (progress && running < config.workers() && !order.isEmpty()) {
+            progress = false;
+            for (int i = 0; i < order.size() && running < config.workers(); i++) {
+              Session s = order.get(next++ % order.size());
+              if (s.running < s.limit && !s.pending.isEmpty()) {
+                start(s.pending.poll());
+                progress = true;
+              }
+            }
+          }
+        } while (scheduleAgain);
+      } finally {
+        scheduling = false;
+      }
+    }
+  }
+
+  /** Hands {@code job} to a worker. Holds this. */
+  @SuppressWarnings("unchecked")
+  private void start(NodeJob job) {
+    running++;
+    job.session.running++;
+    job.startedAt = System.nanoTime();
+    Task.Fn<Object, Object> fn =
+        job.body instanceof Task.Fn<?, ?> f ? (Task.Fn<Object, Object>) f : new Invoke(job.body);
+    Job<Object> l;
+    try {
+      l =
+          job.deadlineNanos > 0
+              ? local.submit(fn, job.argument, Duration.ofNanos(job.deadlineNanos))
+              : local.submit(fn, job.argument);
+    } catch (RuntimeException e) { // refused: it cannot be shipped to a worker, or closing
+      running--;
+      job.session.running--;
+      finish(job, null, e);
+      return;
+    }
+    job.local = l;
+    job.session.started(job.id);
+    l.whenComplete((result, error) -> ended(job, result, error));
+  }
+
+  private void ended(NodeJob job, Object result, Throwable error) {
+    synchronized (this) {
+      running--;
+      job.session.running--;
+    }
+    finish(job, result, error);
+    schedule();
+  }
+
+  /** Sends the job's outcome to its server; once per job. */
+  private void finish(NodeJob job, Object result, Throwable error) {
+    Session s = job.session;
+    if (s.jobs.remove(job.id) == null) {
+      return; // its session closed: the server gave it up
+    }
+    if (error instanceof CompletionException && error.getCause() != null) {
+      error = error.getCause();
+    }
+    long runNanos = job.startedAt == 0 ? 0 : System.nanoTime() - job.startedAt;
+    byte[] bytes;
+    boolean failed = error != null;
+    if (!failed) {
+      try {
+        bytes = s.codec.encode(result);
+      } catch (IOException e) {
+        failed = true;
+        error =
+            new IOException(
+                "the result of job " + job.id + " cannot be sent back: " + e.getMessage(), e);
+        bytes = null;
+      }
+    } else {
+      bytes = null;
+    }
+    if (failed) {
+      bytes = encodeFailure(s.codec, error);
+    }
+    s.done(new Done(job.id, failed, runNanos, bytes));
+  }
+
+  private static byte[] encodeFailure(Codec codec, Throwable t) {
+    try {
+      return codec.encode(t);
+    } catch (IOException e) {
+      StringWriter trace = new StringWriter();
+      t.printStackTrace(new PrintWriter(trace));
+      try {
+        return codec.encode(
+            new RuntimeException(t + " (not serializable; its stack trace on the node:\n" + trace));
+      } catch (IOException e2) {
+        throw new IllegalStateException("cannot encode even a plain exception", e2);
+      }
+    }
+  }
+
+  /** A task that is not a {@link Task.Fn}, run as one. */
+  record Invoke(TaskBody body) implements Task.Fn<Object, Object> {
+    @Override
+    public Object call(Object argument) throws Exception {
+      return body.invoke(argument);
+    }
+  }
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  /** Holds outbox. */
+  private void wake() {
+    if (!dirty) {
+      dirty = true;
+      outbox.notifyAll();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void sendLoop() {
+    try {
+      while (!closed) {
+        Map<Session, Object[]> batch = new HashMap<>();
+        synchronized (outbox) {
+          while (!dirty) {
+            outbox.wait();
+          }
+          dirty = false;
+          for (Session s : sessions.values()) {
+            Object[] d = s.drain();
+            if (d != null) {
+              batch.put(s, d);
+            }
+          }
+        }
+        for (Map.Entry<Session, Object[]> e : batch.entrySet()) {
+          sendDone(e.getKey(), (List<Long>) e.getValue()[0], (List<Done>) e.getValue()[1]);
+        }
+      }
+    } catch (InterruptedException e) {
+      // closed
+    }
+  }
+
+  private void sendDone(Session s, List<Long> started, List<Done> done) {
+    int from = 0;
+    do {
+      Wire.Out out = new Wire.Out(Wire.DONE, 64 + started.size() * 8);
+      out.writeInt(started.size());
+      for (long id : started) {
+        out.writeLong(id);
+      }
+      started = List.of();
+      int end = from;
+      int bytes = 0;
+      while (end < done.size() && (end == from || bytes < MAX_BATCH_BYTES)) {
+        Done d = done.get(end++);
+        bytes += 21 + d.bytes().length;
+      }
+      out.writeInt(end - from);
+      for (int i = from; i < end; i++) {
+        Done d = done.get(i);
+        out.writeLong(d.id())
+            .writeBoolean(d.failed())
+            .writeLong(d.runNanos())
+            .writeBytes(d.bytes());
+      }
+      send(s.server, out.toByteArray());
+      from = end;
+    } while (from < done.size());
+  }
+
+  /**
+   * How a node is set up. Options are checked as they are set; a value out of range names the
+   * option and the value.
+   */
+  public static final class Builder {
+    private String cluster = "parallel4j";
+    private InetAddress bind;
+    private int port = 7800;
+    private final List<InetSocketAddress> peers = new ArrayList<>();
+    private int workers = Runtime.getRuntime().availableProcessors();
+    private boolean threads;
+    private int maxTasksPerWorker;
+    private final List<String> workerJvmArgs = new ArrayList<>();
+    private ClusterSecurity security;
+
+    private Builder() {
+      try {
+        bind = InetAddress.getByName("127.0.0.1");
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** The cluster's name: members of other clusters are not seen. Default {@code parallel4j}. */
+    public Builder cluster(String name) {
+      Objects.requireNonNull(name, "cluster");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("cluster: a blank name");
+      }
+      this.cluster = name;
+      return this;
+    }
+
+    /** The address to listen on; default 127.0.0.1, which no other machine can reach. */
+    public Builder bind(String address) {
+      Objects.requireNonNull(address, "bind");
+      try {
+        this.bind = InetAddress.getByName(address);
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException("bind: unknown address " + address, e);
+      }
+      return this;
+    }
+
+    /** The port to listen on, 1 to 65535, or 0 for any; default 7800. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0 to 65535)");
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Other members to look for at start, {@code host:port} each (a static list). */
+    public Builder peers(List<String> peers) {
+      for (String p : peers) {
+        this.peers.add(Addresses.parse("peers", p));
+      }
+      return this;
+    }
+
+    /** How many jobs the node runs at once; default: the machine's cores. */
+    public Builder workers(int workers) {
+      if (workers < 1) {
+        throw new IllegalArgumentException("workers: " + workers + " (expected: > 0)");
+      }
+      this.workers = workers;
+      return this;
+    }
+
+    /**
+     * Runs jobs on threads of the node's JVM instead of worker processes: faster to start, but a
+     * task that crashes its JVM takes the node with it.
+     */
+    public Builder threads() {
+      this.threads = true;
+      return this;
+    }
+
+    /** Replaces a worker process after this many tasks (pp's {@code -r}); 0 for never. */
+    public Builder maxTasksPerWorker(int tasks) {
+      if (tasks < 0) {
+        throw new IllegalArgumentException("maxTasksPerWorker: " + tasks + " (expected: >= 0)");
+      }
+      this.maxTasksPerWorker = tasks;
+      return this;
+    }
+
+    /** JVM options for the node's worker processes. */
+    public Builder workerJvmArgs(String... args) {
+      workerJvmArgs.addAll(List.of(args));
+      return this;
+    }
+
+    String clusterName() {
+      return cluster;
+    }
+
+    /** How members authenticate; required: there is no default. */
+    public Builder security(ClusterSecurity security) {
+      this.security = Objects.requireNonNull(security, "security");
+      return this;
+    }
+
+    /**
+     * Joins the cluster and returns once the node takes work.
+     *
+     * @throws IllegalStateException when no security was chosen, or the node cannot start (its port
+     *     is taken, say)
+     */
+    public Node start() {
+      if (security == null) {
+        throw new IllegalStateException(
+            "a node needs security: a shared secret, certificates, or insecure() on purpose");
+      }
+      Config c =
+          new Config(
+              cluster,
+              bind,
+              port,
+              List.copyOf(peers),
+              workers,
+              threads,
+              maxTasksPerWorker,
+              List.copyOf(workerJvmArgs),
+              security);
+      try {
+        return new Node(c);
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(
+            "node " + Addresses.format(bind, port) + " cannot start: " + e.getMessage(), e);
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package org.parallel4j.cluster;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Runs a node in this JVM until it is stopped: {@code java -cp ... org.parallel4j.cluster.NodeMain
+ * --port 7800 --secret-file FILE}. The {@code parallel4j node} command takes the same options and
+ * documents them; this entry point has no dependency beyond the cluster module, for embedding and
+ * for tests that start nodes as processes.
+ *
+ * <p>Prints one line when the node takes work ({@code parallel4j node 127.0.0.1:7800 ready:
+ * workers=4, cluster=parallel4j}); on SIGTERM it leaves the cluster and exits. Exit code 2 for bad
+ * options, 1 when the node cannot start.
+ */
+public final class NodeMain {
+  private NodeMain() {}
+
+  /** The ready line's start, for scripts and tests that wait for it. */
+  public static final String READY = "parallel4j node ";
+
+  /** Starts a node with {@code args} and waits until it stops. */
+  public static void main(String[] args) throws Exception {
+    Node.Builder b;
+    try {
+      b = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("parallel4j node: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Node node;
+    try {
+      node = b.start();
+    } catch (RuntimeException e) {
+      System.err.println("parallel4j node: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "parallel4j-node-shutdown"));
+    System.out.println(ready(node, b));
+    System.out.flush();
+    node.awaitClosed();
+  }
+
+  static String ready(Node node, Node.Builder b) {
+    return READY + node.address() + " ready: workers=" + node.workers() + ", cluster=" + b.clusterName();
+  }
+
+  /**
+   * Options: {@code --bind ADDR --port N --workers N --threads --cluster NAME --peers H:P,...
+   * --secret-file FILE | --secret-env VAR | --certificates KEYSTORE TRUSTSTORE PASSWORD-FILE |
+   * --insecure --max-tasks-per-worker N --worker-jvm-arg ARG --pid-file FILE}.
+   *
+   * @throws IllegalArgumentException naming the option that is wrong
+   */
+  static Node.Builder parse(String[] args) {
+    Node.Builder b = Node.builder();
+    List<String> a = new ArrayList<>(Arrays.asList(args));
+    ClusterSecurity security = null;
+    int choices = 0;
+    while (!a.isEmpty()) {
+      String opt = a.remove(0);
+      switch (opt) {
+        case "--bind" -> b.bind(value(a, opt));
+        case "--port" -> b.port(number(a, opt));
+        case "--workers" -> b.workers(number(a, opt));
+        case "--threads" -> b.threads();
+        case "--cluster" -> b.cluster(value(a, opt));
+        case "--peers" -> b.peers(List.of(value(a, opt).split(",")));
+        case "--max-tasks-per-worker" -> b.maxTasksPerWorker(number(a, opt));
+        case "--worker-jvm-arg" -> b.workerJvmArgs(value(a, opt));
+        case "--secret-file" -> {
+          security = ClusterSecurity.secretFile(Path.of(value(a, opt)));
+          choices++;
+        }
+        case "--secret-env" -> {
+          security = ClusterSecurity.secretFromEnvironment(value(a, opt));
+          choices++;
+        }
+        case "--insecure" -> {
+          security = ClusterSecurity.insecure();
+          choices++;
+        }
+        case "--pid-file" -> writePid(value(a, opt));
+        default -> throw new IllegalArgumentException("unknown option " + opt);
+      }
+    }
+    if (choices != 1) {
+      throw new IllegalArgumentException(
+          choices == 0
+              ? "choose how members authenticate: --secret-file FILE, --secret-env VARIABLE, or"
+                  + " --insecure on a network you trust entirely"
+              : "choose one of --secret-file, --secret-env and --insecure");
+    }
+    return b.security(security);
+  }
+
+  private static String value(List<String> a, String opt) {
+    if (a.isEmpty() || a.get(0).startsWith("--")) {
+      throw new IllegalArgumentException(opt + " needs a value");
+    }
+    return a.remove(0);
+  }
+
+  private static int number(List<String> a, String opt) {
+    String v = value(a, opt);
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(opt + ": " + v + " is not a number", e);
+    }
+  }
+
+  private static void writePid(String file) {
+    try {
+      Files.writeString(Path.of(file), ProcessHandle.current().pid() + "\n");
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("--pid-file: cannot write " + file + ": " + e, e);
+    }
+  }
+}

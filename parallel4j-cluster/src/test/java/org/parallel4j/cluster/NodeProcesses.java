@@ -1,0 +1,201 @@
+package org.parallel4j.cluster;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Nodes started as real JVM processes for tests, killed for real (SIGKILL, SIGSTOP), and stopped
+ * at the end. Each node runs {@link NodeMain} on 127.0.0.1 with this JVM's class path; its output
+ * goes to this JVM's, prefixed with its port.
+ */
+public final class NodeProcesses implements AutoCloseable {
+  /** The test cluster's secret, handed to nodes in an environment variable. */
+  public static final String SECRET = "parallel4j-test-secret-0123456789";
+
+  public static final String SECRET_VARIABLE = "PARALLEL4J_TEST_SECRET";
+
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+  private final List<String> jvmArgs;
+  private final List<Started> started = new CopyOnWriteArrayList<>();
+
+  /** One node process. */
+  public record Started(Process process, int port, List<String> args) {
+    public long pid() {
+      return process.pid();
+    }
+
+    public String address() {
+      return "127.0.0.1:" + port;
+    }
+  }
+
+  /** @param jvmArgs options for every node's JVM (such as the test gates' port) */
+  public NodeProcesses(String... jvmArgs) {
+    this.jvmArgs = List.of(jvmArgs);
+  }
+
+  /** The security every test member uses. */
+  public static ClusterSecurity security() {
+    return ClusterSecurity.secret(SECRET.toCharArray());
+  }
+
+  /** A port free now on 127.0.0.1. */
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts {@code count} nodes of {@code workers} threads each, that know each other. */
+  public List<Started> startThreadNodes(int count, int workers) {
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      ports.add(freePort());
+    }
+    List<CompletableFuture<Started>> starting = new ArrayList<>();
+    for (int port : ports) {
+      List<String> peers = new ArrayList<>();
+      for (int p : ports) {
+        peers.add("127.0.0.1:" + p);
+      }
+      List<String> args =
+          List.of(
+              "--port", Integer.toString(port),
+              "--workers", Integer.toString(workers),
+              "--threads",
+              "--peers", String.join(",", peers),
+              "--secret-env", SECRET_VARIABLE);
+      starting.add(CompletableFuture.supplyAsync(() -> start(port, args, SECRET)));
+    }
+    return starting.stream().map(CompletableFuture::join).toList();
+  }
+
+  /**
+   * Starts a node with {@code args} (which must include {@code --port port}), its secret in the
+   * environment, and waits for its ready line.
+   */
+  public Started start(int port, List<String> args, String secret) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("-XX:+UseSerialGC");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.addAll(jvmArgs);
+    command.add(NodeMain.class.getName());
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    if (secret != null) {
+      pb.environment().put(SECRET_VARIABLE, secret);
+    }
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Started s = new Started(p, port, List.copyOf(args));
+    started.add(s);
+    CompletableFuture<String> ready = new CompletableFuture<>();
+    Thread.ofPlatform()
+        .daemon()
+        .name("node-" + port + "-output")
+        .start(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  System.out.println("[node " + port + " pid " + p.pid() + "] " + line);
+                  if (line.startsWith(NodeMain.READY) && line.contains(" ready: ")) {
+                    ready.complete(line);
+                  }
+                }
+              } catch (IOException e) {
+                // the node is gone
+              }
+              ready.completeExceptionally(
+                  new IllegalStateException("node " + port + " ended before it was ready"));
+            });
+    try {
+      ready.get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      p.destroyForcibly();
+      throw new IllegalStateException("node on port " + port + " did not start: " + e, e);
+    }
+    return s;
+  }
+
+  /** Kills node {@code pid} with SIGKILL and waits until it has gone. */
+  public Started kill(long pid) throws InterruptedException {
+    Started s = byPid(pid);
+    s.process().destroyForcibly();
+    s.process().waitFor(30, TimeUnit.SECONDS);
+    return s;
+  }
+
+  /** Starts again, with the same arguments and port, a node that was killed. */
+  public Started restart(Started dead) {
+    started.remove(dead);
+    return start(dead.port(), dead.args(), SECRET);
+  }
+
+  public void signal(String signal, long pid) throws IOException, InterruptedException {
+    int code = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start().waitFor();
+    if (code != 0) {
+      throw new IllegalStateException("kill " + signal + " " + pid + " exited with " + code);
+    }
+  }
+
+  public Started byPid(long pid) {
+    for (Started s : started) {
+      if (s.pid() == pid) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException("no node process " + pid);
+  }
+
+  public List<Started> started() {
+    return List.copyOf(started);
+  }
+
+  /** Kills every node this started that still runs (thawing frozen ones first). */
+  @Override
+  public void close() {
+    for (Started s : started) {
+      if (s.process().isAlive()) {
+        try {
+          signal("-CONT", s.pid());
+        } catch (Exception e) {
+          // gone meanwhile
+        }
+        s.process().destroyForcibly();
+      }
+    }
+    for (Started s : started) {
+      try {
+        s.process().waitFor(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    started.clear();
+  }
+}
