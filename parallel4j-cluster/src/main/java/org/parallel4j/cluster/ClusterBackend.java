@@ -706,10 +706,7 @@ final class ClusterBackend implements Backend {
     @Override
     public void cancel(WorkItem item, boolean interrupt) {
       long id = item.jobId();
-      control(
-          () ->
-              send(
-                  new Wire.Out(Wire.CANCEL, 16).writeLong(id).writeBoolean(interrupt).toByteArray()));
+      sendCancel(id, interrupt);
       Thread self = Thread.currentThread();
       if (self == resultReader || self == dispatcher) {
         return; // they bring the answer: waiting here would wait for ever
@@ -733,9 +730,17 @@ final class ClusterBackend implements Backend {
       }
     }
 
+    private void sendCancel(long id, boolean interrupt) {
+      control(
+          () ->
+              send(
+                  new Wire.Out(Wire.CANCEL, 16).writeLong(id).writeBoolean(interrupt).toByteArray()));
+    }
+
+    /** Asks the node to interrupt the job; the node's own engine enforces the deadline too. */
     @Override
     public String stopOverdue(WorkItem item) {
-      cancel(item, true);
+      sendCancel(item.jobId(), true);
       return "node " + name + " was told to interrupt it";
     }
   }
