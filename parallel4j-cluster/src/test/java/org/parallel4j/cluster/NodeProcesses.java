@@ -32,7 +32,7 @@ public final class NodeProcesses implements AutoCloseable {
   private final List<Started> started = new CopyOnWriteArrayList<>();
 
   /** One node process. */
-  public record Started(Process process, int port, List<String> args) {
+  public record Started(Process process, int port, List<String> args, List<String> output) {
     public long pid() {
       return process.pid();
     }
@@ -59,6 +59,18 @@ public final class NodeProcesses implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The arguments of a lone node of {@code workers} threads on {@code port}. */
+  public static List<String> threadNode(int port, int workers) {
+    return List.of(
+        "--port",
+        Integer.toString(port),
+        "--workers",
+        Integer.toString(workers),
+        "--threads",
+        "--secret-env",
+        SECRET_VARIABLE);
   }
 
   /** Starts {@code count} nodes of {@code workers} threads each, that know each other. */
@@ -90,6 +102,11 @@ public final class NodeProcesses implements AutoCloseable {
    * environment, and waits for its ready line.
    */
   public Started start(int port, List<String> args, String secret) {
+    return start(port, args, secret, List.of());
+  }
+
+  /** As {@link #start(int, List, String)}, with JVM options for this node alone. */
+  public Started start(int port, List<String> args, String secret, List<String> nodeJvmArgs) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
@@ -97,6 +114,7 @@ public final class NodeProcesses implements AutoCloseable {
     command.add("-XX:+UseSerialGC");
     command.add("-XX:TieredStopAtLevel=1");
     command.addAll(jvmArgs);
+    command.addAll(nodeJvmArgs);
     command.add(NodeMain.class.getName());
     command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
@@ -109,7 +127,7 @@ public final class NodeProcesses implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Started s = new Started(p, port, List.copyOf(args));
+    Started s = new Started(p, port, List.copyOf(args), new CopyOnWriteArrayList<>());
     started.add(s);
     CompletableFuture<String> ready = new CompletableFuture<>();
     Thread.ofPlatform()
@@ -123,6 +141,7 @@ public final class NodeProcesses implements AutoCloseable {
                 String line;
                 while ((line = r.readLine()) != null) {
                   System.out.println("[node " + port + " pid " + p.pid() + "] " + line);
+                  s.output().add(line);
                   if (line.startsWith(NodeMain.READY) && line.contains(" ready: ")) {
                     ready.complete(line);
                   }
