@@ -31,7 +31,8 @@ class ClusterJobServerTest extends JobServerContractTest {
         JobServer.builder()
             .backend(
                 Cluster.builder()
-                    .nodes(started.stream().map(NodeProcesses.Started::address).toArray(String[]::new))
+                    .nodes(
+                        started.stream().map(NodeProcesses.Started::address).toArray(String[]::new))
                     .security(NodeProcesses.security())
                     .build())
             .build();

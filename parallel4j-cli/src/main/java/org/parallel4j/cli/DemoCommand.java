@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.parallel4j.Job;
 import org.parallel4j.JobServer;
+import org.parallel4j.cluster.Cluster;
 import org.parallel4j.examples.Primes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,6 +45,15 @@ final class DemoCommand implements Callable<Integer> {
       description = "how many inputs, from 100000 in steps of 100 (default: ${DEFAULT-VALUE})")
   int jobs;
 
+  @Option(
+      names = "--nodes",
+      defaultValue = "0",
+      description =
+          "run the jobs on this many local nodes (Parallel Python's ppservers), started for the"
+              + " demo with a generated secret and stopped after it; --workers is then each"
+              + " node's")
+  int nodes;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -63,10 +73,41 @@ final class DemoCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--jobs: " + jobs + " (expected: > 0)");
     }
+    if (nodes < 0) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--nodes: " + nodes + " (expected: >= 0)");
+    }
+    if (nodes > 0) {
+      int perNode = workers != null ? n : Math.max(1, cores / nodes);
+      out.printf("Starting %d local nodes of %d worker processes each%n", nodes, perNode);
+      out.flush();
+      try (LocalNodes cluster = LocalNodes.start(nodes, perNode);
+          JobServer server =
+              JobServer.builder()
+                  .backend(
+                      Cluster.builder()
+                          .nodes(cluster.addresses().toArray(String[]::new))
+                          .security(cluster.security())
+                          .build())
+                  .build()) {
+        out.printf(
+            "Starting parallel4j with %d workers on %d nodes (%d cores)%n",
+            server.workers(), nodes, cores);
+        run(server, out);
+      }
+      return 0;
+    }
     try (JobServer server = engine.server(n)) {
       out.printf(
           "Starting parallel4j with %s workers on %s (%d cores)%n",
           engine == Engine.VIRTUAL ? "virtual-thread" : Integer.toString(n), engine, cores);
+      run(server, out);
+    }
+    return 0;
+  }
+
+  private void run(JobServer server, PrintWriter out) {
+    {
       long t0 = System.nanoTime();
       List<Long> inputs = new ArrayList<>();
       List<Job<Long>> results = new ArrayList<>();
@@ -80,8 +121,27 @@ final class DemoCommand implements Callable<Integer> {
       }
       out.printf("Time elapsed: %.3f s%n", (System.nanoTime() - t0) / 1e9);
       out.print(server.stats()); // pp: job_server.print_stats()
+      if (nodes > 0) {
+        printPerNode(results, out);
+      }
       out.flush();
     }
-    return 0;
+  }
+
+  /** Where the jobs ran, one row per node, as pp's print_stats lists its ppservers. */
+  private static void printPerNode(List<Job<Long>> results, PrintWriter out) {
+    java.util.Map<String, long[]> rows = new java.util.TreeMap<>();
+    for (Job<Long> j : results) {
+      long[] r = rows.computeIfAbsent(j.ranOn(), k -> new long[2]);
+      r[0]++;
+      r[1] += j.runTime().toNanos();
+    }
+    out.printf(" %-24s %8s %7s %14s %14s%n", "node", "jobs", "%", "total time s", "mean time ms");
+    for (java.util.Map.Entry<String, long[]> e : rows.entrySet()) {
+      long[] r = e.getValue();
+      out.printf(
+          " %-24s %8d %7.2f %14.3f %14.3f%n",
+          e.getKey(), r[0], 100.0 * r[0] / results.size(), r[1] / 1e9, r[1] / 1e6 / r[0]);
+    }
   }
 }

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Parallel and distributed task execution for the JVM.",
     subcommands = {
       DemoCommand.class,
+      NodeCommand.class,
       org.parallel4j.cli.bench.BenchCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -27,8 +28,13 @@ public final class Main implements Runnable {
     return new CommandLine(new Main()).execute(args);
   }
 
+  // JGroups logs each channel's address at INFO: the command shows warnings and errors only
+  private static final java.util.logging.Logger JGROUPS =
+      java.util.logging.Logger.getLogger("org.jgroups");
+
   /** Entry point. */
   public static void main(String[] args) {
+    JGROUPS.setLevel(java.util.logging.Level.WARNING);
     System.exit(run(args));
   }
 

@@ -69,4 +69,21 @@ class DemoCommandTest {
     assertThat(run("demo", "--engine", "gpu")).isEqualTo(2);
     assertThat(err.toString()).contains("--engine: gpu (expected: threads, virtual, processes)");
   }
+
+  /** The main job on a cluster: two node JVMs started with a generated secret, then stopped. */
+  @Test
+  void demoRunsOnTwoLocalNodesAndPrintsWhereEachJobRan() {
+    assertThat(run("demo", "--nodes", "2", "--jobs", "4")).isZero();
+    String text = out.toString();
+    assertThat(text)
+        .contains("Starting 2 local nodes", "Sum of primes below 100300 is 456700218")
+        .containsPattern("cluster\\s+2\\s+4\\s+100.00");
+    assertThat(text.lines().filter(l -> l.startsWith(" cluster/127.0.0.1:"))).hasSize(2);
+  }
+
+  @Test
+  void aNodeWithoutAnyWayToAuthenticateIsRefused() {
+    assertThat(run("node", "--port", "1")).isEqualTo(2);
+    assertThat(err.toString()).contains("--secret-file", "--secret-env", "--insecure");
+  }
 }

@@ -734,7 +734,10 @@ final class ClusterBackend implements Backend {
       control(
           () ->
               send(
-                  new Wire.Out(Wire.CANCEL, 16).writeLong(id).writeBoolean(interrupt).toByteArray()));
+                  new Wire.Out(Wire.CANCEL, 16)
+                      .writeLong(id)
+                      .writeBoolean(interrupt)
+                      .toByteArray()));
     }
 
     /** Asks the node to interrupt the job; the node's own engine enforces the deadline too. */

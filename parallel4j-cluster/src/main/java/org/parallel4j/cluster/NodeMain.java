@@ -47,7 +47,12 @@ public final class NodeMain {
   }
 
   static String ready(Node node, Node.Builder b) {
-    return READY + node.address() + " ready: workers=" + node.workers() + ", cluster=" + b.clusterName();
+    return READY
+        + node.address()
+        + " ready: workers="
+        + node.workers()
+        + ", cluster="
+        + b.clusterName();
   }
 
   /**

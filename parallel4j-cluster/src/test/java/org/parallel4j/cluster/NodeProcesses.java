@@ -16,9 +16,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Nodes started as real JVM processes for tests, killed for real (SIGKILL, SIGSTOP), and stopped
- * at the end. Each node runs {@link NodeMain} on 127.0.0.1 with this JVM's class path; its output
- * goes to this JVM's, prefixed with its port.
+ * Nodes started as real JVM processes for tests, killed for real (SIGKILL, SIGSTOP), and stopped at
+ * the end. Each node runs {@link NodeMain} on 127.0.0.1 with this JVM's class path; its output goes
+ * to this JVM's, prefixed with its port.
  */
 public final class NodeProcesses implements AutoCloseable {
   /** The test cluster's secret, handed to nodes in an environment variable. */
@@ -42,7 +42,9 @@ public final class NodeProcesses implements AutoCloseable {
     }
   }
 
-  /** @param jvmArgs options for every node's JVM (such as the test gates' port) */
+  /**
+   * @param jvmArgs options for every node's JVM (such as the test gates' port)
+   */
   public NodeProcesses(String... jvmArgs) {
     this.jvmArgs = List.of(jvmArgs);
   }
@@ -87,11 +89,15 @@ public final class NodeProcesses implements AutoCloseable {
       }
       List<String> args =
           List.of(
-              "--port", Integer.toString(port),
-              "--workers", Integer.toString(workers),
+              "--port",
+              Integer.toString(port),
+              "--workers",
+              Integer.toString(workers),
               "--threads",
-              "--peers", String.join(",", peers),
-              "--secret-env", SECRET_VARIABLE);
+              "--peers",
+              String.join(",", peers),
+              "--secret-env",
+              SECRET_VARIABLE);
       starting.add(CompletableFuture.supplyAsync(() -> start(port, args, SECRET)));
     }
     return starting.stream().map(CompletableFuture::join).toList();

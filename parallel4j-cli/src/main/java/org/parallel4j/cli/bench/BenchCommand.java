@@ -30,18 +30,19 @@ import picocli.CommandLine.Spec;
       "  cpu       sum_primes on 1..cores threads and processes, speed-up over serial",
       "  overhead  per-task cost, round trip, task size at which each engine pays off",
       "  loops     parallel loops per schedule, beside the memory-bandwidth floor",
+      "  cluster   trivial tasks, round trip and sum_primes on local nodes (JVMs started for it)",
       "  all       every scenario"
     })
 public final class BenchCommand implements Callable<Integer> {
   /** The scenarios, in the order they run. */
-  static final List<String> SCENARIOS = List.of("io", "cpu", "overhead", "loops");
+  static final List<String> SCENARIOS = List.of("io", "cpu", "overhead", "loops", "cluster");
 
   @Spec CommandSpec spec;
 
   @Parameters(
       arity = "1..*",
       paramLabel = "SCENARIO",
-      description = "io, cpu, overhead, loops or all")
+      description = "io, cpu, overhead, loops, cluster or all")
   List<String> scenarios;
 
   @Option(names = "--quick", description = "small sizes: every scenario in about a minute in all")
@@ -76,7 +77,9 @@ public final class BenchCommand implements Callable<Integer> {
         spec.commandLine()
             .getErr()
             .println(
-                "bench: unknown scenario '" + s + "' (expected: io, cpu, overhead, loops, all)");
+                "bench: unknown scenario '"
+                    + s
+                    + "' (expected: io, cpu, overhead, loops, cluster, all)");
         return 2;
       }
     }
@@ -101,6 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
               case "cpu" -> CpuScenario.run(bench);
               case "overhead" -> OverheadScenario.run(bench);
               case "loops" -> LoopsScenario.run(bench);
+              case "cluster" -> ClusterScenario.run(bench);
               default -> // the names were checked above
                   throw new IllegalArgumentException(
                       "scenario: " + s + " (expected: " + String.join(", ", SCENARIOS) + ")");

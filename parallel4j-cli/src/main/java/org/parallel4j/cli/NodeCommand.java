@@ -1,0 +1,151 @@
+package org.parallel4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.parallel4j.cluster.ClusterSecurity;
+import org.parallel4j.cluster.Node;
+import org.parallel4j.cluster.NodeMain;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** Parallel Python's {@code ppserver}: a node that runs the jobs of the cluster's job servers. */
+@Command(
+    name = "node",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a node (Parallel Python's ppserver): joins the cluster and runs the jobs that its job"
+          + " servers send, on worker processes. Prints one line when ready; SIGTERM leaves the"
+          + " cluster and exits."
+    })
+final class NodeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--bind",
+      defaultValue = "127.0.0.1",
+      description =
+          "address to listen on (default: ${DEFAULT-VALUE}, reachable from this machine only)")
+  String bind;
+
+  @Option(names = "--port", defaultValue = "7800", description = "port (default: ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(names = "--workers", description = "jobs run at once (default: one per core)")
+  Integer workers;
+
+  @Option(
+      names = "--threads",
+      description = "run jobs on threads of the node's JVM instead of worker processes")
+  boolean threads;
+
+  @Option(
+      names = "--cluster",
+      defaultValue = "parallel4j",
+      description = "the cluster's name (default: ${DEFAULT-VALUE})")
+  String cluster;
+
+  @Option(
+      names = "--peers",
+      split = ",",
+      paramLabel = "HOST:PORT",
+      description = "other members to look for at start")
+  List<String> peers = List.of();
+
+  @Option(
+      names = "--max-tasks-per-worker",
+      defaultValue = "0",
+      description = "replace a worker process after this many tasks; 0 for never (pp's -r)")
+  int maxTasksPerWorker;
+
+  @Option(names = "--pid-file", description = "write this process's id to FILE")
+  Path pidFile;
+
+  @ArgGroup(multiplicity = "1", heading = "How members authenticate (choose one):%n")
+  Auth auth;
+
+  static final class Auth {
+    @Option(
+        names = "--secret-file",
+        paramLabel = "FILE",
+        description = "the shared secret, the first line of FILE (pp's -s)")
+    Path secretFile;
+
+    @Option(
+        names = "--secret-env",
+        paramLabel = "VARIABLE",
+        description = "the shared secret, in environment variable VARIABLE")
+    String secretEnv;
+
+    @Option(
+        names = "--insecure",
+        description = "no authentication, no encryption: anyone who reaches the port runs code")
+    boolean insecure;
+
+    ClusterSecurity security() {
+      if (secretFile != null) {
+        return ClusterSecurity.secretFile(secretFile);
+      }
+      if (secretEnv != null) {
+        return ClusterSecurity.secretFromEnvironment(secretEnv);
+      }
+      return ClusterSecurity.insecure();
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Node.Builder b;
+    try {
+      b =
+          Node.builder()
+              .bind(bind)
+              .port(port)
+              .cluster(cluster)
+              .peers(peers)
+              .maxTasksPerWorker(maxTasksPerWorker)
+              .security(auth.security());
+      if (workers != null) {
+        b.workers(workers);
+      }
+      if (threads) {
+        b.threads();
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (pidFile != null) {
+      try {
+        Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+      } catch (IOException e) {
+        throw new ParameterException(spec.commandLine(), "--pid-file: cannot write " + pidFile);
+      }
+    }
+    Node node;
+    try {
+      node = b.start();
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("parallel4j node: " + e.getMessage());
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "parallel4j-node-shutdown"));
+    out.println(
+        NodeMain.READY
+            + node.address()
+            + " ready: workers="
+            + node.workers()
+            + ", cluster="
+            + cluster);
+    out.flush();
+    node.awaitClosed();
+    return 0;
+  }
+}

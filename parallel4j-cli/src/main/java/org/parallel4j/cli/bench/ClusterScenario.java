@@ -1,0 +1,127 @@
+package org.parallel4j.cli.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+import org.parallel4j.Job;
+import org.parallel4j.JobServer;
+import org.parallel4j.cli.LocalNodes;
+import org.parallel4j.cluster.Cluster;
+import org.parallel4j.examples.Primes;
+
+/**
+ * The cluster on this machine: a job server whose only workers are on local nodes (JVMs started for
+ * the run, reached over TLS on 127.0.0.1). Trivial tasks through 2 nodes of one worker thread each,
+ * one submit per task and with {@code map}, and the sequential round trip; then Parallel Python's
+ * sum_primes on nodes of one worker process, 2 nodes against 1.
+ */
+final class ClusterScenario {
+  private ClusterScenario() {}
+
+  static List<Row> run(Bench b) throws Exception {
+    List<Row> rows = new ArrayList<>();
+    try (LocalNodes nodes = LocalNodes.start(2, 1, true);
+        JobServer server = server(nodes)) {
+      trivial(b, server, rows);
+    }
+    sumPrimes(b, rows);
+    return rows;
+  }
+
+  private static JobServer server(LocalNodes nodes) {
+    return JobServer.builder()
+        .backend(
+            Cluster.builder()
+                .nodes(nodes.addresses().toArray(String[]::new))
+                .security(nodes.security())
+                .build())
+        .build();
+  }
+
+  private static void trivial(Bench b, JobServer server, List<Row> rows) throws Exception {
+    int n = b.quick ? 20_000 : 100_000;
+    b.progress.start("cluster: 2 nodes mode=submit");
+    double submit =
+        Measure.medianSeconds(
+            b.progress,
+            b.quick ? 3 : 7,
+            b.quick ? 2 : 3,
+            () -> {
+              List<Job<Integer>> jobs = new ArrayList<>(n);
+              for (int i = 0; i < n; i++) {
+                jobs.add(server.submit(x -> x + 1, i));
+              }
+              for (Job<Integer> job : jobs) {
+                job.get();
+              }
+            });
+    rows.add(
+        new Row("cluster", "cluster", "nodes=2,mode=submit", "tasks_per_s", n / submit, "1/s"));
+    b.progress.end(String.format(Locale.ROOT, "%,.0f tasks/s", n / submit));
+
+    List<Integer> inputs = IntStream.range(0, 10_000).boxed().toList();
+    b.progress.start("cluster: 2 nodes mode=map");
+    double map =
+        Measure.medianSeconds(
+            b.progress, b.quick ? 20 : 100, b.quick ? 5 : 20, () -> server.map(x -> x + 1, inputs));
+    rows.add(
+        new Row(
+            "cluster", "cluster", "nodes=2,mode=map", "tasks_per_s", inputs.size() / map, "1/s"));
+    b.progress.end(String.format(Locale.ROOT, "%,.0f tasks/s", inputs.size() / map));
+
+    b.progress.start("cluster: 2 nodes mode=sequential");
+    int warm = b.quick ? 500 : 3000;
+    int count = b.quick ? 1000 : 5000;
+    List<Double> rtt = new ArrayList<>(count);
+    for (int i = 0; i < warm + count; i++) {
+      long t0 = System.nanoTime();
+      server.submit(x -> x + 1, i).get();
+      if (i >= warm) {
+        rtt.add((System.nanoTime() - t0) / 1e3);
+      }
+      if (i % 100 == 0) {
+        b.progress.advance((i + 1.0) / (warm + count));
+      }
+    }
+    double p50 = Measure.median(rtt);
+    rows.add(new Row("cluster", "cluster", "nodes=2,mode=sequential", "rtt_us_p50", p50, "us"));
+    b.progress.end(String.format(Locale.ROOT, "%.1f us", p50));
+  }
+
+  /** pp's sum_primes inputs on 1 node and on 2, each of one worker process: wall time. */
+  private static void sumPrimes(Bench b, List<Row> rows) throws Exception {
+    int jobs = b.quick ? 16 : 64;
+    List<Long> inputs = new ArrayList<>();
+    for (int i = 0; i < jobs; i++) {
+      inputs.add(100_000L + 100L * (i % 8));
+    }
+    double[] wall = new double[3];
+    for (int count = 1; count <= 2; count++) {
+      b.progress.start("cluster: sum_primes on " + count + " node(s)");
+      try (LocalNodes nodes = LocalNodes.start(count, 1, false);
+          JobServer server = server(nodes)) {
+        wall[count] =
+            Measure.medianSeconds(
+                b.progress, 1, b.quick ? 3 : 5, () -> server.map(Primes::sumBelow, inputs, 1));
+      }
+      rows.add(
+          new Row(
+              "cluster",
+              "cluster",
+              "nodes=" + count + ",task=sum_primes",
+              "wall_s",
+              wall[count],
+              "s"));
+      b.progress.end(String.format(Locale.ROOT, "%.3f s", wall[count]));
+    }
+    rows.add(
+        new Row(
+            "cluster",
+            "cluster",
+            "nodes=2,task=sum_primes",
+            "speedup_vs_1_node",
+            wall[1] / wall[2],
+            "x"));
+  }
+}
