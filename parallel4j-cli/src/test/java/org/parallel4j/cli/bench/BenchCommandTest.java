@@ -79,7 +79,8 @@ class BenchCommandTest {
   @Test
   void anUnknownScenarioIsNamed() {
     assertThat(run("bench", "gpu")).isEqualTo(2);
-    assertThat(err.toString()).contains("unknown scenario 'gpu'", "io, cpu, overhead, loops, all");
+    assertThat(err.toString())
+        .contains("unknown scenario 'gpu'", "io, cpu, overhead, loops, cluster, all");
   }
 
   private static void assertRow(
