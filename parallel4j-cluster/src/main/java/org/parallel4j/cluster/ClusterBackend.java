@@ -431,7 +431,12 @@ final class ClusterBackend implements Backend {
   private void resultLoop() {
     try {
       while (true) {
-        results.take().run();
+        Runnable r = results.take();
+        try {
+          r.run();
+        } catch (RuntimeException | Error e) { // one bad message must not stop every result
+          LOG.log(System.Logger.Level.ERROR, serverName + ": handling a message failed", e);
+        }
       }
     } catch (InterruptedException e) {
       // stopped
@@ -520,6 +525,7 @@ final class ClusterBackend implements Backend {
       WorkItem item = n.held.get(id);
       if (item != null) {
         n.started.add(id);
+        n.settled(); // before started(): a cancel that waits for this must not block it
         item.started();
       }
     }
@@ -534,11 +540,12 @@ final class ClusterBackend implements Backend {
       if (item == null) {
         continue;
       }
+      n.settled(); // before the end: ending a job may wait for a cancel that waits for this
       n.observe(runNanos);
       Object value;
       try {
         value = codec.decode(bytes);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException | StackOverflowError e) {
         item.fail(
             new IOException(
                 (failed ? "the failure" : "the result")

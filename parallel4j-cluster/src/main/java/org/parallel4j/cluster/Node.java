@@ -269,7 +269,10 @@ public final class Node implements AutoCloseable {
     if (className.equals(KryoCodec.class.getName())) {
       return new KryoCodec();
     }
-    return (Codec) Class.forName(className).getConstructor().newInstance();
+    // checked before it is initialised: a peer names the class
+    Class<? extends Codec> type =
+        Class.forName(className, false, Node.class.getClassLoader()).asSubclass(Codec.class);
+    return type.getConstructor().newInstance();
   }
 
   private void send(Address to, byte[] bytes) {
@@ -363,15 +366,17 @@ public final class Node implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
           job.error = e;
         }
-        jobs.put(id, job);
         accepted.add(job);
       }
+      // registered once the whole batch has been read: a broken batch leaves no job behind
       List<NodeJob> failed = new ArrayList<>();
       synchronized (Node.this) {
         for (NodeJob job : accepted) {
           if (closed) {
-            jobs.remove(job.id);
-          } else if (job.error != null) {
+            continue;
+          }
+          jobs.put(job.id, job);
+          if (job.error != null) {
             failed.add(job);
           } else {
             pending.add(job);
@@ -511,7 +516,7 @@ public final class Node implements AutoCloseable {
           while (progress && running < config.workers() && !order.isEmpty()) {
             progress = false;
             for (int i = 0; i < order.size() && running < config.workers(); i++) {
-              Session s = order.get(next++ % order.size());
+              Session s = order.get(Math.floorMod(next++, order.size()));
               if (s.running < s.limit && !s.pending.isEmpty()) {
                 start(s.pending.poll());
                 progress = true;
@@ -555,8 +560,11 @@ public final class Node implements AutoCloseable {
       running--;
       job.session.running--;
     }
-    finish(job, result, error);
-    schedule();
+    try {
+      finish(job, result, error);
+    } finally {
+      schedule();
+    }
   }
 
   /** Sends the job's outcome to its server; once per job. */
@@ -574,7 +582,7 @@ public final class Node implements AutoCloseable {
     if (!failed) {
       try {
         bytes = s.codec.encode(result);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException | StackOverflowError e) {
         failed = true;
         error =
             new IOException(
@@ -593,7 +601,7 @@ public final class Node implements AutoCloseable {
   private static byte[] encodeFailure(Codec codec, Throwable t) {
     try {
       return codec.encode(t);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException | StackOverflowError e) {
       StringWriter trace = new StringWriter();
       t.printStackTrace(new PrintWriter(trace));
       try {

@@ -57,8 +57,8 @@ public final class NodeMain {
 
   /**
    * Options: {@code --bind ADDR --port N --workers N --threads --cluster NAME --peers H:P,...
-   * --secret-file FILE | --secret-env VAR | --certificates KEYSTORE TRUSTSTORE PASSWORD-FILE |
-   * --insecure --max-tasks-per-worker N --worker-jvm-arg ARG --pid-file FILE}.
+   * --secret-file FILE | --secret-env VAR | --insecure --max-tasks-per-worker N --worker-jvm-arg
+   * ARG --pid-file FILE}.
    *
    * @throws IllegalArgumentException naming the option that is wrong
    */
