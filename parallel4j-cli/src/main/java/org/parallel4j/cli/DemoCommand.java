@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
       int perNode = workers != null ? n : Math.max(1, cores / nodes);
       out.printf("Starting %d local nodes of %d worker processes each%n", nodes, perNode);
       out.flush();
-      try (LocalNodes cluster = LocalNodes.start(nodes, perNode);
+      try (LocalNodes cluster = LocalNodes.start(nodes, perNode, false);
           JobServer server =
               JobServer.builder()
                   .backend(

@@ -54,4 +54,23 @@ final class Addresses {
   static String format(InetAddress host, int port) {
     return format(new InetSocketAddress(host, port));
   }
+
+  /**
+   * A host to bind to, resolved now.
+   *
+   * @throws IllegalArgumentException naming {@code option} when it is unknown
+   */
+  static InetAddress host(String option, String address) {
+    java.util.Objects.requireNonNull(address, option);
+    try {
+      return InetAddress.getByName(address);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(option + ": unknown address " + address, e);
+    }
+  }
+
+  /** 127.0.0.1: members listen there unless told otherwise, out of other machines' reach. */
+  static InetAddress loopback() {
+    return InetAddress.getLoopbackAddress();
+  }
 }

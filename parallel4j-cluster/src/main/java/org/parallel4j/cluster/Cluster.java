@@ -2,7 +2,6 @@ package org.parallel4j.cluster;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,18 +55,12 @@ public final class Cluster {
    */
   public static final class Builder {
     private String cluster = "parallel4j";
-    private InetAddress bind;
+    private InetAddress bind = Addresses.loopback();
     private final List<InetSocketAddress> nodes = new ArrayList<>();
     private ClusterSecurity security;
     private Duration joinTimeout = Duration.ofSeconds(10);
 
-    private Builder() {
-      try {
-        bind = InetAddress.getByName("127.0.0.1");
-      } catch (UnknownHostException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    private Builder() {}
 
     /**
      * Nodes to reach, {@code host:port} each: the job server fails to start if one of them does not
@@ -82,11 +75,7 @@ public final class Cluster {
 
     /** The cluster's name; default {@code parallel4j}. */
     public Builder cluster(String name) {
-      Objects.requireNonNull(name, "cluster");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("cluster: a blank name");
-      }
-      this.cluster = name;
+      this.cluster = Membership.clusterName(name);
       return this;
     }
 
@@ -95,12 +84,7 @@ public final class Cluster {
      * default 127.0.0.1. Nodes on other machines need an address they can reach.
      */
     public Builder bind(String address) {
-      Objects.requireNonNull(address, "bind");
-      try {
-        this.bind = InetAddress.getByName(address);
-      } catch (UnknownHostException e) {
-        throw new IllegalArgumentException("bind: unknown address " + address, e);
-      }
+      this.bind = Addresses.host("bind", address);
       return this;
     }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -20,15 +19,12 @@ import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.parallel4j.codec.Shipment;
-import org.parallel4j.codec.Shippable;
 import org.parallel4j.spi.Backend;
 import org.parallel4j.spi.BackendContext;
 import org.parallel4j.spi.Codec;
-import org.parallel4j.spi.JobControl;
 import org.parallel4j.spi.TaskBody;
 import org.parallel4j.spi.WorkItem;
 import org.parallel4j.spi.WorkSource;
-import org.parallel4j.spi.WorkerHandle;
 import org.parallel4j.spi.WorkerLoss;
 
 /**
@@ -43,42 +39,46 @@ import org.parallel4j.spi.WorkerLoss;
  * that a cancel never overtakes the job it cancels.
  *
  * <p><b>Window.</b> Each node holds at most its share of the workers ({@link #setWorkers}) plus a
- * pipeline of about {@link #PIPELINE_NANOS} of work by its jobs' measured mean run time, from 1 to
- * {@link #MAX_PIPELINE} jobs: a node finishing a job finds the next one already there, and a slow
- * node is not handed what a fast one could run.
+ * pipeline of about {@link NodeLink#PIPELINE_NANOS} of work by its jobs' measured mean run time,
+ * from 1 to {@link NodeLink#MAX_PIPELINE} jobs (none until the first results): a node finishing a
+ * job finds the next one already there, and a slow node is not handed what a fast one could run.
  *
  * <p><b>Encoding.</b> As for worker processes ({@link Shipment}): a function that cannot change is
  * sent to a node once, into a slot, and later jobs name the slot.
  *
- * <p><b>Failure.</b> Each node is one registered worker of the server ({@link WorkerHandle}): when
- * the node leaves the view, the server re-runs what it held; results that still come from it are
- * dropped because its handle is gone.
+ * <p><b>Failure.</b> Each node is one registered worker of the server ({@link
+ * org.parallel4j.spi.WorkerHandle}): when the node leaves the view, the server re-runs what it
+ * held; results that still come from it are dropped because its handle is gone. Views are handled
+ * on the results thread, in order with the messages, so a node's greeting is never taken after the
+ * view that dropped it. A node that dropped this server's session (it suspected the server) says so
+ * ({@link Wire#AGAIN}): its jobs run elsewhere and the server greets it again.
  */
 final class ClusterBackend implements Backend {
   private static final System.Logger LOG = System.getLogger("org.parallel4j.cluster.Cluster");
-  static final long PIPELINE_NANOS = 2_000_000;
-  static final int MAX_PIPELINE = 4096;
-  static final long CANCEL_ANSWER_MILLIS = 2000;
-  private static final int MAX_BATCH_JOBS = 2048;
-  private static final int MAX_BATCH_BYTES = 1 << 20;
+
+  /** The most workers a node may offer: more is a broken greeting. */
+  static final int MAX_NODE_WORKERS = 1 << 16;
 
   private final Cluster.Config config;
   private BackendContext context;
   private WorkSource source;
   private Codec codec;
   private String serverName;
-  private JChannel channel;
+  private volatile JChannel channel;
   private Membership membership;
   private final Shipment.Cache functions = new Shipment.Cache();
   private final Map<Address, NodeLink> nodes = new ConcurrentHashMap<>();
-  private final Map<Address, Boolean> greeted = new ConcurrentHashMap<>();
+  private final Map<Address, Boolean> greeted = new ConcurrentHashMap<>(); // the results thread's
   private final Map<String, String> refusedBy = new ConcurrentHashMap<>(); // node name: reason
+  private final java.util.Set<Address> refusers = ConcurrentHashMap.newKeySet();
   private final ConcurrentLinkedQueue<Runnable> controls = new ConcurrentLinkedQueue<>();
   private final BlockingQueue<Runnable> results = new LinkedBlockingQueue<>();
+  private volatile View view; // the latest, as the results thread has handled it
   private volatile int cap = Integer.MAX_VALUE;
   private Thread dispatcher;
   private Thread resultReader;
   private volatile boolean parked;
+  private volatile boolean ready; // started: jobs may be taken
   private volatile boolean stopping;
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
 
@@ -93,16 +93,11 @@ final class ClusterBackend implements Backend {
 
   @Override
   public Object prepare(TaskBody task, Object argument) {
-    try {
-      return functions.ship(codec, task, codec.encode(argument));
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "task cannot be sent to a node: " + Shippable.explain(codec, task, argument, e), e);
-    }
+    return functions.prepare(codec, task, argument, "a node");
   }
 
   /**
-   * Joins the cluster and waits until every node given has answered.
+   * Joins the cluster and waits until every node given has answered; takes no job before.
    *
    * @throws IllegalStateException naming each node that did not answer within the join timeout, and
    *     why where it is known (a refused certificate, another version)
@@ -124,21 +119,24 @@ final class ClusterBackend implements Backend {
             .name("parallel4j-cluster-results-" + serverName)
             .daemon()
             .start(this::resultLoop);
+    dispatcher.start(); // sends the greetings; takes no job until ready
     try {
-      channel = membership.channel(config.security(), config.bind(), 0, config.nodes());
-      channel.setReceiver(new Inbox());
+      channel =
+          membership.channel(config.security(), config.cluster(), config.bind(), 0, config.nodes());
+      channel.setReceiver(new Inbox()); // its first view greets the members
       channel.connect(config.cluster());
     } catch (Exception e) {
       stopThreads();
       throw new IllegalStateException(
           serverName + ": cannot join cluster " + config.cluster() + ": " + e.getMessage(), e);
     }
-    dispatcher.start();
-    greetMembers(channel.getView());
     List<String> missing = awaitNodes();
     if (!missing.isEmpty()) {
       channel.close();
       stopThreads();
+      for (NodeLink n : nodes.values()) {
+        n.lose("the cluster backend did not start");
+      }
       throw new IllegalStateException(
           serverName
               + ": no parallel4j node answered within "
@@ -146,6 +144,8 @@ final class ClusterBackend implements Backend {
               + " ms at "
               + String.join(", ", missing));
     }
+    ready = true;
+    wakeDispatcher();
   }
 
   private List<String> awaitNodes() {
@@ -162,12 +162,13 @@ final class ClusterBackend implements Backend {
           missing.add(name + (why == null ? "" : " (" + why + ")"));
         }
       }
-      if (missing.isEmpty() || System.nanoTime() - deadline > 0) {
+      long left = deadline - System.nanoTime();
+      if (missing.isEmpty() || left <= 0) {
         return missing;
       }
-      synchronized (nodes) {
+      synchronized (nodes) { // welcome notifies; refusals are polled
         try {
-          nodes.wait(20);
+          nodes.wait(Math.max(1, Math.min(20, left / 1_000_000)));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return missing;
@@ -178,16 +179,12 @@ final class ClusterBackend implements Backend {
 
   private void stopThreads() {
     resultReader.interrupt();
-    if (dispatcher.isAlive()) {
-      dispatcher.interrupt();
-    }
+    dispatcher.interrupt();
   }
 
   @Override
   public void workAvailable() {
-    if (parked) {
-      LockSupport.unpark(dispatcher);
-    }
+    wakeDispatcher();
   }
 
   private void wakeDispatcher() {
@@ -197,9 +194,14 @@ final class ClusterBackend implements Backend {
   }
 
   /** Queues {@code action} for the dispatcher thread, which sends in order. */
-  private void control(Runnable action) {
+  void control(Runnable action) {
     controls.add(action);
     wakeDispatcher();
+  }
+
+  /** Whether {@code t} is one of the threads that bring nodes' answers. */
+  boolean bringsAnswers(Thread t) {
+    return t == resultReader || t == dispatcher;
   }
 
   @Override
@@ -221,7 +223,10 @@ final class ClusterBackend implements Backend {
     shareWorkers();
   }
 
-  /** Gives each node its share of the cap, the first nodes (by name) first. */
+  /**
+   * Gives each node its share of the cap, the first nodes (by name) first. A node whose share drops
+   * still runs the jobs it holds (it runs at least one at a time): it only gets no more.
+   */
   private synchronized void shareWorkers() {
     List<NodeLink> links = new ArrayList<>(nodes.values());
     links.sort(Comparator.comparing(n -> n.name));
@@ -246,12 +251,18 @@ final class ClusterBackend implements Backend {
     return busy;
   }
 
+  /** Cancels every job the nodes hold: all the cancels are sent before any waits for an answer. */
   @Override
   public void cancelRunning() {
+    List<WorkItem> items = new ArrayList<>();
     for (NodeLink n : nodes.values()) {
       for (WorkItem item : n.held.values()) {
-        n.cancel(item, true);
+        n.sendCancel(item.jobId(), true);
+        items.add(item);
       }
+    }
+    for (WorkItem item : items) {
+      item.cancel();
     }
   }
 
@@ -280,7 +291,7 @@ final class ClusterBackend implements Backend {
           }
           parked = false;
           if (Thread.interrupted() && !stopping) {
-            return;
+            return; // the start failed
           }
         }
       }
@@ -317,7 +328,7 @@ final class ClusterBackend implements Backend {
     if (stopping) {
       return nothingHeld();
     }
-    if (source.isEmpty()) {
+    if (!ready || source.isEmpty()) {
       return false;
     }
     for (NodeLink n : nodes.values()) {
@@ -341,7 +352,7 @@ final class ClusterBackend implements Backend {
    * node's pipeline.
    */
   private int fill() {
-    if (stopping) {
+    if (stopping || !ready) {
       return 0;
     }
     List<NodeLink> links = new ArrayList<>(nodes.values());
@@ -384,7 +395,24 @@ final class ClusterBackend implements Backend {
     return false;
   }
 
-  // ---- receiving ----------------------------------------------------------------------------
+  /** Sends to a node; one that cannot be sent to is given up, so that its jobs run elsewhere. */
+  void send(NodeLink link, byte[] bytes) {
+    if (!send(link.address, bytes)) {
+      results.add(() -> left(link, "it cannot be sent to"));
+    }
+  }
+
+  private boolean send(Address to, byte[] bytes) {
+    try {
+      channel.send(new BytesMessage(to, bytes));
+      return true;
+    } catch (Exception e) {
+      LOG.log(System.Logger.Level.WARNING, serverName + ": cannot send to " + to + ": " + e);
+      return false;
+    }
+  }
+
+  // ---- receiving: all on the results thread -------------------------------------------------
 
   private final class Inbox implements Receiver {
     @Override
@@ -397,35 +425,55 @@ final class ClusterBackend implements Backend {
     }
 
     @Override
-    public void viewAccepted(View view) {
-      for (Map.Entry<Address, NodeLink> e : nodes.entrySet()) {
-        if (!view.containsMember(e.getKey())) {
-          results.add(() -> left(e.getKey(), "node left the cluster or stopped answering"));
-        }
-      }
-      greeted.keySet().removeIf(a -> !view.containsMember(a));
-      greetMembers(view);
+    public void viewAccepted(View v) {
+      results.add(() -> viewChanged(v));
     }
   }
 
-  private void greetMembers(View view) {
-    if (view == null) {
-      return;
-    }
-    Address self = channel.getAddress();
-    for (Address a : view.getMembers()) {
-      if (!a.equals(self) && greeted.putIfAbsent(a, Boolean.TRUE) == null) {
-        control(
-            () ->
-                send(
-                    a,
-                    new Wire.Out(Wire.HELLO, 64)
-                        .writeString(Version.CURRENT)
-                        .writeString(serverName)
-                        .writeString(codec.getClass().getName())
-                        .toByteArray()));
+  private void viewChanged(View v) {
+    view = v;
+    for (NodeLink n : List.copyOf(nodes.values())) {
+      if (!v.containsMember(n.address)) {
+        left(n, "node left the cluster or stopped answering");
       }
     }
+    greeted.keySet().removeIf(a -> !v.containsMember(a));
+    Address self = channel.getAddress();
+    for (Address a : v.getMembers()) {
+      if (!a.equals(self) && greeted.putIfAbsent(a, Boolean.TRUE) == null) {
+        greet(a);
+      }
+    }
+  }
+
+  /** How often, and how many times, a member that has not answered is greeted again. */
+  static final long GREET_AGAIN_NANOS = 2_000_000_000L;
+
+  static final int GREETINGS = 5;
+
+  private void greet(Address a) {
+    greet(a, 1);
+  }
+
+  /**
+   * Sends HELLO to {@code a}, and greets it again later if it has not answered by then: a node busy
+   * starting, say. Members that are no nodes (other job servers) never answer.
+   */
+  private void greet(Address a, int attempt) {
+    if (attempt < GREETINGS && !stopping) {
+      try {
+        context.schedule(() -> results.add(() -> greetIfSilent(a, attempt + 1)), GREET_AGAIN_NANOS);
+      } catch (RuntimeException e) {
+        // the server's timer has stopped: the server is closing
+      }
+    }
+    byte[] hello =
+        new Wire.Out(Wire.HELLO, 64)
+            .writeString(Version.CURRENT)
+            .writeString(serverName)
+            .writeString(codec.getClass().getName())
+            .toByteArray();
+    control(() -> send(a, hello));
   }
 
   private void resultLoop() {
@@ -451,6 +499,7 @@ final class ClusterBackend implements Backend {
         case Wire.WELCOME -> welcome(from, in);
         case Wire.REFUSE -> refused(from, in.readString());
         case Wire.DONE -> done(from, in);
+        case Wire.AGAIN -> greetAgain(from);
         case Wire.HELLO -> {} // another job server greets us: we are no node
         default -> throw new IOException("unknown message type " + type);
       }
@@ -466,17 +515,21 @@ final class ClusterBackend implements Backend {
     String version = in.readString();
     int workers = in.readInt();
     String name = in.readString();
-    long pid = in.readLong();
+    in.readLong(); // the node's pid, for status
     if (!version.equals(Version.CURRENT)) {
       refused(
           from,
           "node " + name + " runs parallel4j " + version + ", this job server " + Version.CURRENT);
       return;
     }
-    if (workers < 1) {
+    if (workers < 1 || workers > MAX_NODE_WORKERS) {
       throw new IOException("node " + name + " offers " + workers + " workers");
     }
-    NodeLink link = new NodeLink(from, name, workers, pid, context.worker(name));
+    View v = view;
+    if (v == null || !v.containsMember(from)) {
+      return; // it left after it greeted: the view that dropped it came first
+    }
+    NodeLink link = new NodeLink(this, from, name, workers, context.worker(name));
     NodeLink old = nodes.put(from, link);
     if (old != null) {
       old.lose("the node greeted again");
@@ -494,11 +547,36 @@ final class ClusterBackend implements Backend {
     LOG.log(System.Logger.Level.ERROR, serverName + ": " + reason);
     String name = reason.startsWith("node ") ? reason.substring(5, reason.indexOf(' ', 5)) : null;
     refusedBy.put(name == null ? String.valueOf(from) : name, reason);
+    refusers.add(from);
   }
 
-  private void left(Address address, String why) {
-    NodeLink n = nodes.remove(address);
+  private void greetIfSilent(Address a, int attempt) {
+    View v = view;
+    if (!stopping
+        && v != null
+        && v.containsMember(a)
+        && greeted.containsKey(a)
+        && !nodes.containsKey(a)
+        && !refusers.contains(a)) {
+      greet(a, attempt);
+    }
+  }
+
+  /** The node no longer knows this server (it suspected it): start over with it. */
+  private void greetAgain(Address from) {
+    NodeLink n = nodes.get(from);
     if (n != null) {
+      left(n, "the node dropped this job server's session");
+    }
+    View v = view;
+    if (v != null && v.containsMember(from)) {
+      greeted.put(from, Boolean.TRUE);
+      greet(from);
+    }
+  }
+
+  private void left(NodeLink n, String why) {
+    if (nodes.remove(n.address, n)) {
       LOG.log(
           System.Logger.Level.WARNING,
           serverName
@@ -521,11 +599,8 @@ final class ClusterBackend implements Backend {
     }
     int started = in.readCount(8);
     for (int i = 0; i < started; i++) {
-      long id = in.readLong();
-      WorkItem item = n.held.get(id);
+      WorkItem item = n.markStarted(in.readLong());
       if (item != null) {
-        n.started.add(id);
-        n.settled(); // before started(): a cancel that waits for this must not block it
         item.started();
       }
     }
@@ -535,223 +610,39 @@ final class ClusterBackend implements Backend {
       boolean failed = in.readBoolean();
       long runNanos = in.readLong();
       byte[] bytes = in.readBytes();
-      WorkItem item = n.held.remove(id);
-      n.started.remove(id);
-      if (item == null) {
-        continue;
-      }
-      n.settled(); // before the end: ending a job may wait for a cancel that waits for this
-      n.observe(runNanos);
-      Object value;
-      try {
-        value = codec.decode(bytes);
-      } catch (IOException | RuntimeException | StackOverflowError e) {
-        item.fail(
-            new IOException(
-                (failed ? "the failure" : "the result")
-                    + " of job "
-                    + id
-                    + " from node "
-                    + n.name
-                    + " cannot be read here: "
-                    + e.getMessage(),
-                e));
-        continue;
-      }
-      if (failed) {
-        item.fail(
-            value instanceof Throwable t
-                ? t
-                : new IOException("node " + n.name + " sent a failure that is no exception"));
-      } else {
-        item.complete(value);
+      WorkItem item = n.markEnded(id);
+      if (item != null) {
+        n.observe(runNanos);
+        end(n, item, failed, bytes);
       }
     }
-    n.settled();
     wakeDispatcher();
   }
 
-  private void send(Address to, byte[] bytes) {
+  /** Ends {@code item} with what its node sent; what cannot be read fails the job alone. */
+  private void end(NodeLink n, WorkItem item, boolean failed, byte[] bytes) {
+    Object value;
     try {
-      channel.send(new BytesMessage(to, bytes));
-    } catch (Exception e) {
-      LOG.log(System.Logger.Level.WARNING, serverName + ": cannot send to " + to + ": " + e);
+      value = codec.decode(bytes);
+    } catch (IOException | RuntimeException | StackOverflowError e) {
+      item.fail(
+          new IOException(
+              (failed ? "the failure" : "the result")
+                  + " of job "
+                  + item.jobId()
+                  + " from node "
+                  + n.name
+                  + " cannot be read here: "
+                  + e,
+              e));
+      return;
     }
-  }
-
-  // ---- nodes --------------------------------------------------------------------------------
-
-  /** A node as this server sees it: one registered worker of the server, with many slots. */
-  private final class NodeLink implements JobControl {
-    final Address address;
-    final String name;
-    final int capacity;
-    final long pid;
-    final WorkerHandle handle;
-    final Map<Long, WorkItem> held = new ConcurrentHashMap<>();
-    final java.util.Set<Long> started = ConcurrentHashMap.newKeySet();
-    private int waiting; // guarded by this: threads in cancel, waiting for the node's answer
-    volatile int limit; // set by shareWorkers before the node gets work
-    private volatile long meanRunNanos = -1;
-    private volatile boolean gone;
-    // the dispatcher thread's
-    private final IdentityHashMap<Shipment.Function, Integer> slots = new IdentityHashMap<>();
-    private Wire.Out batch;
-    private int batchCount;
-
-    NodeLink(Address address, String name, int capacity, long pid, WorkerHandle handle) {
-      this.address = address;
-      this.name = name;
-      this.capacity = capacity;
-      this.pid = pid;
-      this.handle = handle;
-    }
-
-    int window() {
-      int l = limit;
-      if (l == 0 || gone) {
-        return 0;
-      }
-      long mean = meanRunNanos;
-      long pipeline = // none until results tell how long jobs run
-          mean < 0
-              ? 0
-              : Math.max(1, Math.min(MAX_PIPELINE, l * PIPELINE_NANOS / Math.max(mean, 1)));
-      return (int) (l + pipeline);
-    }
-
-    int room() {
-      return window() - held.size();
-    }
-
-    int freeWorkers() {
-      return gone ? 0 : limit - held.size();
-    }
-
-    void observe(long runNanos) {
-      long m = meanRunNanos;
-      meanRunNanos = m < 0 ? runNanos : m - (m >> 3) + (runNanos >> 3);
-    }
-
-    /** Adds {@code item} to this node's batch; false when it is not to be sent. */
-    boolean add(WorkItem item) {
-      Shipment s;
-      try {
-        s = (Shipment) item.prepared(ClusterBackend.this);
-      } catch (IllegalArgumentException e) {
-        item.fail(e);
-        return false;
-      }
-      if (!item.assign(handle, this)) {
-        return false;
-      }
-      held.put(item.jobId(), item);
-      if (batch == null) {
-        batch = new Wire.Out(Wire.JOBS, 4096);
-        batchCount = 0;
-        batch.writeInt(0); // the count, patched at flush
-      }
-      batch.writeLong(item.jobId()).writeLong(item.deadlineNanos());
-      Shipment.Function f = s.function();
-      Integer slot = f.reusable() ? slots.get(f) : null;
-      if (slot != null) {
-        batch.writeByte(Wire.FUNCTION_SLOT).writeInt(slot);
-      } else if (f.reusable() && slots.size() < Node.FUNCTION_SLOTS) {
-        int fresh = slots.size();
-        slots.put(f, fresh);
-        batch.writeByte(Wire.FUNCTION_DEFINE).writeInt(fresh).writeBytes(f.bytes());
-      } else {
-        batch.writeByte(Wire.FUNCTION_INLINE).writeBytes(f.bytes());
-      }
-      batch.writeBytes(s.captured()).writeBytes(s.argument());
-      batchCount++;
-      if (batchCount >= MAX_BATCH_JOBS || batch.size() >= MAX_BATCH_BYTES) {
-        flush();
-      }
-      return true;
-    }
-
-    void flush() {
-      if (batch == null) {
-        return;
-      }
-      byte[] bytes = batch.toByteArray();
-      int n = batchCount;
-      bytes[1] = (byte) (n >>> 24); // the count, after the type
-      bytes[2] = (byte) (n >>> 16);
-      bytes[3] = (byte) (n >>> 8);
-      bytes[4] = (byte) n;
-      batch = null;
-      send(bytes);
-    }
-
-    void send(byte[] bytes) {
-      ClusterBackend.this.send(address, bytes);
-    }
-
-    /** The node is gone: the server takes back what it held. */
-    void lose(String why) {
-      gone = true;
-      held.clear();
-      started.clear();
-      handle.lost(WorkerLoss.of(why));
-      settled();
-    }
-
-    /** Wakes threads in {@link #cancel} after jobs started or ended. */
-    synchronized void settled() {
-      if (waiting > 0) {
-        notifyAll();
-      }
-    }
-
-    /**
-     * Tells the node, and waits (at most {@link #CANCEL_ANSWER_MILLIS} ms) until it has answered
-     * for a job it had not started: so a cancelled job that waited in the node never runs, as on
-     * every other backend. A job known to run is interrupted without waiting.
-     */
-    @Override
-    public void cancel(WorkItem item, boolean interrupt) {
-      long id = item.jobId();
-      sendCancel(id, interrupt);
-      Thread self = Thread.currentThread();
-      if (self == resultReader || self == dispatcher) {
-        return; // they bring the answer: waiting here would wait for ever
-      }
-      long deadline = System.nanoTime() + CANCEL_ANSWER_MILLIS * 1_000_000L;
-      synchronized (this) {
-        waiting++;
-        try {
-          while (held.containsKey(id) && !started.contains(id) && !gone) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-              return;
-            }
-            wait(Math.max(1, left / 1_000_000));
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } finally {
-          waiting--;
-        }
-      }
-    }
-
-    private void sendCancel(long id, boolean interrupt) {
-      control(
-          () ->
-              send(
-                  new Wire.Out(Wire.CANCEL, 16)
-                      .writeLong(id)
-                      .writeBoolean(interrupt)
-                      .toByteArray()));
-    }
-
-    /** Asks the node to interrupt the job; the node's own engine enforces the deadline too. */
-    @Override
-    public String stopOverdue(WorkItem item) {
-      sendCancel(item.jobId(), true);
-      return "node " + name + " was told to interrupt it";
+    if (!failed) {
+      item.complete(value);
+    } else if (value instanceof Throwable t) {
+      item.fail(t);
+    } else {
+      item.fail(new IOException("node " + n.name + " sent a failure that is no exception"));
     }
   }
 }

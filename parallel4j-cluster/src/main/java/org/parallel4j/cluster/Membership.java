@@ -55,13 +55,18 @@ final class Membership {
   /**
    * A channel, not yet connected.
    *
+   * @param cluster the cluster's name, which also salts the authority a shared secret makes
    * @param bind the address to listen on
    * @param port the port to listen on, 0 for a free one (TCPPING needs a fixed port: one that is
    *     free now is taken)
    * @param peers the members to look for at first (may be empty)
    */
   JChannel channel(
-      ClusterSecurity security, InetAddress bind, int port, List<InetSocketAddress> peers)
+      ClusterSecurity security,
+      String cluster,
+      InetAddress bind,
+      int port,
+      List<InetSocketAddress> peers)
       throws Exception {
     TCP tcp = new TCP();
     tcp.setBindAddress(bind);
@@ -75,6 +80,7 @@ final class Membership {
     SSLContext tls =
         Tls.context(
             security,
+            cluster,
             (peer, reason) -> {
               refusals.put(peer, reason);
               log.log(System.Logger.Level.WARNING, who + ": refused " + peer + ": " + reason);
@@ -132,5 +138,18 @@ final class Membership {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, bind)) {
       return s.getLocalPort();
     }
+  }
+
+  /**
+   * Checks a cluster name, for both builders.
+   *
+   * @throws IllegalArgumentException when it is blank
+   */
+  static String clusterName(String name) {
+    java.util.Objects.requireNonNull(name, "cluster");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("cluster: a blank name");
+    }
+    return name;
   }
 }

@@ -5,15 +5,12 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -31,7 +28,6 @@ import org.parallel4j.JobServer;
 import org.parallel4j.JobServerBuilder;
 import org.parallel4j.Task;
 import org.parallel4j.codec.KryoCodec;
-import org.parallel4j.codec.LambdaShape;
 import org.parallel4j.spi.Codec;
 import org.parallel4j.spi.TaskBody;
 
@@ -48,7 +44,7 @@ import org.parallel4j.spi.TaskBody;
  * failure detector's time. Thread-safe.
  */
 public final class Node implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger("org.parallel4j.cluster.Node");
+  static final System.Logger LOG = System.getLogger("org.parallel4j.cluster.Node");
 
   /** The most function slots a job server may define per session. */
   static final int FUNCTION_SLOTS = 4096;
@@ -60,14 +56,16 @@ public final class Node implements AutoCloseable {
   private final JobServer local;
   private final JChannel channel;
   private final String name;
-  private final Map<Address, Session> sessions = new ConcurrentHashMap<>();
-  private final List<Session> order = new ArrayList<>(); // guarded by this: round robin
+  private final Map<Address, NodeSession> sessions = new ConcurrentHashMap<>();
+  // servers told to greet again since they last did: each is told once (see Wire.AGAIN)
+  private final java.util.Set<Address> toldAgain = ConcurrentHashMap.newKeySet();
+  private final List<NodeSession> order = new ArrayList<>(); // guarded by this: round robin
   private int next; // guarded by this
   private int running; // guarded by this
   private boolean scheduling; // guarded by this
   private boolean scheduleAgain; // guarded by this
   private final Thread sender;
-  private final Object outbox = new Object();
+  final Object outbox = new Object();
   private boolean dirty; // guarded by outbox
   private volatile boolean closed;
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -101,7 +99,8 @@ public final class Node implements AutoCloseable {
     Membership membership =
         new Membership(LOG, "node " + Addresses.format(config.bind(), config.port()));
     this.channel =
-        membership.channel(config.security(), config.bind(), config.port(), config.peers());
+        membership.channel(
+            config.security(), config.cluster(), config.bind(), config.port(), config.peers());
     channel.setReceiver(new Inbox());
     this.local = b.name("node-" + config.port()).build();
     try {
@@ -152,7 +151,7 @@ public final class Node implements AutoCloseable {
     }
     closed = true;
     channel.close();
-    for (Session s : sessions.values()) {
+    for (NodeSession s : sessions.values()) {
       s.close("the node is closing");
     }
     local.shutdownNow();
@@ -186,9 +185,24 @@ public final class Node implements AutoCloseable {
         byte type = in.readByte();
         switch (type) {
           case Wire.HELLO -> hello(from, in);
-          case Wire.JOBS -> session(from).jobs(in);
-          case Wire.CANCEL -> session(from).cancel(in.readLong(), in.readBoolean());
-          case Wire.LIMIT -> session(from).limit(in.readInt());
+          case Wire.JOBS -> {
+            NodeSession s = session(from);
+            if (s != null) {
+              s.jobs(in);
+            }
+          }
+          case Wire.CANCEL -> {
+            NodeSession s = session(from);
+            if (s != null) {
+              s.cancel(in.readLong(), in.readBoolean());
+            }
+          }
+          case Wire.LIMIT -> {
+            NodeSession s = session(from);
+            if (s != null) {
+              s.limit(in.readInt());
+            }
+          }
           default -> throw new IOException("unknown message type " + type);
         }
       } catch (IOException | RuntimeException e) {
@@ -201,7 +215,8 @@ public final class Node implements AutoCloseable {
 
     @Override
     public void viewAccepted(View view) {
-      for (Session s : sessions.values()) {
+      toldAgain.removeIf(a -> !view.containsMember(a));
+      for (NodeSession s : sessions.values()) {
         if (!view.containsMember(s.server)) {
           sessions.remove(s.server, s);
           s.close("its job server " + s.serverName + " left the cluster");
@@ -210,10 +225,14 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private Session session(Address from) throws IOException {
-    Session s = sessions.get(from);
-    if (s == null) {
-      throw new IOException("a job message from " + from + ", which has not greeted this node");
+  /**
+   * The session of {@code from}; null for a server this node holds none of (it suspected the
+   * server, or restarted): that server is told, once, to greet again, and the message dropped.
+   */
+  private NodeSession session(Address from) {
+    NodeSession s = sessions.get(from);
+    if (s == null && toldAgain.add(from)) {
+      send(from, new Wire.Out(Wire.AGAIN, 1).toByteArray());
     }
     return s;
   }
@@ -246,13 +265,17 @@ public final class Node implements AutoCloseable {
       send(from, new Wire.Out(Wire.REFUSE, 64).writeString(reason).toByteArray());
       return;
     }
-    Session fresh = new Session(from, serverName, codec);
-    Session old = sessions.put(from, fresh);
+    // not checked against the view: the greeting may come before this node installs the view
+    // that has the server; a session of a server that left is closed by the next view
+    toldAgain.remove(from);
+    NodeSession fresh = new NodeSession(this, from, serverName, codec);
+    NodeSession old;
+    synchronized (this) {
+      old = sessions.put(from, fresh);
+      order.add(fresh);
+    }
     if (old != null) { // greeted again (say, after a merge): its earlier jobs were given up
       old.close("its job server greeted again");
-    }
-    synchronized (this) {
-      order.add(fresh);
     }
     long pid = ProcessHandle.current().pid();
     send(
@@ -285,224 +308,13 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  // ---- sessions -----------------------------------------------------------------------------
-
-  /** One job server's jobs on this node. */
-  private final class Session {
-    final Address server;
-    final String serverName;
-    final Codec codec;
-    final Object[] functions = new Object[FUNCTION_SLOTS];
-    final Map<Long, NodeJob> jobs = new ConcurrentHashMap<>();
-    final ArrayDeque<NodeJob> pending = new ArrayDeque<>(); // guarded by Node.this
-    int limit = Integer.MAX_VALUE; // guarded by Node.this
-    int running; // guarded by Node.this
-    boolean closed; // guarded by Node.this
-    // guarded by outbox
-    private List<Long> started = new ArrayList<>();
-    private List<Done> done = new ArrayList<>();
-
-    Session(Address server, String serverName, Codec codec) {
-      this.server = server;
-      this.serverName = serverName;
-      this.codec = codec;
-    }
-
-    void jobs(Wire.In in) throws IOException {
-      int n = in.readCount(8 + 8 + 1 + 4 + 4);
-      List<NodeJob> accepted = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        long id = in.readLong();
-        long deadline = in.readLong();
-        byte kind = in.readByte();
-        Object function = null;
-        IOException broken = null;
-        switch (kind) {
-          case Wire.FUNCTION_INLINE -> {
-            byte[] bytes = in.readBytes();
-            try {
-              function = codec.decode(bytes);
-            } catch (IOException e) {
-              broken = e;
-            }
-          }
-          case Wire.FUNCTION_DEFINE -> {
-            int slot = slot(in.readInt());
-            byte[] bytes = in.readBytes();
-            try {
-              function = codec.decode(bytes);
-              functions[slot] = function;
-            } catch (IOException e) {
-              broken = e;
-              functions[slot] = e;
-            }
-          }
-          case Wire.FUNCTION_SLOT -> {
-            function = functions[slot(in.readInt())];
-            if (function instanceof IOException e) {
-              broken = e;
-            } else if (function == null) {
-              throw new IOException("job " + id + " names an empty function slot");
-            }
-          }
-          default -> throw new IOException("unknown function kind " + kind);
-        }
-        byte[] captured = in.readBytes();
-        byte[] argument = in.readBytes();
-        NodeJob job = new NodeJob(this, id, deadline);
-        try {
-          if (broken != null) {
-            throw new IOException(
-                "its task cannot be read on node " + name + ": " + broken, broken);
-          }
-          if (captured != null) {
-            function = LambdaShape.maker(function).instantiate((Object[]) codec.decode(captured));
-          }
-          if (!(function instanceof TaskBody body)) {
-            throw new IOException("it is a " + function.getClass().getName() + ", not a task");
-          }
-          job.body = body;
-          job.argument = codec.decode(argument);
-        } catch (IOException | RuntimeException e) {
-          job.error = e;
-        }
-        accepted.add(job);
-      }
-      // registered once the whole batch has been read: a broken batch leaves no job behind
-      List<NodeJob> failed = new ArrayList<>();
-      synchronized (Node.this) {
-        for (NodeJob job : accepted) {
-          if (closed) {
-            continue;
-          }
-          jobs.put(job.id, job);
-          if (job.error != null) {
-            failed.add(job);
-          } else {
-            pending.add(job);
-          }
-        }
-      }
-      for (NodeJob job : failed) {
-        finish(job, null, job.error);
-      }
-      schedule();
-    }
-
-    private int slot(int slot) throws IOException {
-      if (slot < 0 || slot >= FUNCTION_SLOTS) {
-        throw new IOException("function slot " + slot + " is out of range");
-      }
-      return slot;
-    }
-
-    void cancel(long id, boolean interrupt) {
-      NodeJob job = jobs.get(id);
-      if (job == null) {
-        return; // ended already: its outcome is on its way
-      }
-      boolean wasPending;
-      Job<Object> running;
-      synchronized (Node.this) {
-        wasPending = pending.remove(job);
-        running = job.local;
-      }
-      if (wasPending) {
-        finish(
-            job, null, new CancellationException("job " + id + " was cancelled before it started"));
-      } else if (running != null && interrupt) {
-        running.cancel(true);
-      }
-    }
-
-    void limit(int n) {
-      synchronized (Node.this) {
-        limit = Math.max(0, n);
-      }
-      schedule();
-    }
-
-    /** The server is gone: cancel what runs, drop what waits. */
-    void close(String why) {
-      List<NodeJob> live;
-      synchronized (Node.this) {
-        closed = true;
-        order.remove(this);
-        pending.clear();
-        live = new ArrayList<>(jobs.values());
-      }
-      int cancelled = 0;
-      for (NodeJob job : live) {
-        Job<Object> l = job.local;
-        if (l != null && l.cancel(true)) {
-          cancelled++;
-        }
-      }
-      jobs.clear();
-      if (!live.isEmpty()) {
-        LOG.log(
-            System.Logger.Level.INFO,
-            "node "
-                + name
-                + ": "
-                + why
-                + "; "
-                + cancelled
-                + " running jobs cancelled, "
-                + (live.size() - cancelled)
-                + " waiting ones dropped");
-      }
-    }
-
-    void started(long id) {
-      synchronized (outbox) {
-        started.add(id);
-        wake();
-      }
-    }
-
-    void done(Done d) {
-      synchronized (outbox) {
-        done.add(d);
-        wake();
-      }
-    }
-
-    /** Takes what is to be sent, or null. Holds outbox. */
-    Object[] drain() {
-      if (started.isEmpty() && done.isEmpty()) {
-        return null;
-      }
-      Object[] out = {started, done};
-      started = new ArrayList<>();
-      done = new ArrayList<>();
-      return out;
-    }
+  /** {@code s} is closed: it takes no more turns. Holds this. */
+  void dropped(NodeSession s) {
+    order.remove(s);
   }
-
-  /** A job as the node holds it. */
-  private static final class NodeJob {
-    final Session session;
-    final long id;
-    final long deadlineNanos;
-    TaskBody body;
-    Object argument;
-    Throwable error;
-    volatile Job<Object> local; // set when it starts
-    long startedAt;
-
-    NodeJob(Session session, long id, long deadlineNanos) {
-      this.session = session;
-      this.id = id;
-      this.deadlineNanos = deadlineNanos;
-    }
-  }
-
-  /** An outcome to send: {@code bytes} is the encoded result, or exception when failed. */
-  private record Done(long id, boolean failed, long runNanos, byte[] bytes) {}
 
   /** Starts waiting jobs while there are free workers, round robin between sessions. */
-  private void schedule() {
+  void schedule() {
     synchronized (this) {
       if (scheduling) {
         scheduleAgain = true; // a job that ended at once, inside start: the loop below goes on
@@ -516,7 +328,7 @@ public final class Node implements AutoCloseable {
           while (progress && running < config.workers() && !order.isEmpty()) {
             progress = false;
             for (int i = 0; i < order.size() && running < config.workers(); i++) {
-              Session s = order.get(Math.floorMod(next++, order.size()));
+              NodeSession s = order.get(Math.floorMod(next++, order.size()));
               if (s.running < s.limit && !s.pending.isEmpty()) {
                 start(s.pending.poll());
                 progress = true;
@@ -532,7 +344,7 @@ public final class Node implements AutoCloseable {
 
   /** Hands {@code job} to a worker. Holds this. */
   @SuppressWarnings("unchecked")
-  private void start(NodeJob job) {
+  private void start(NodeSession.NodeJob job) {
     running++;
     job.session.running++;
     job.startedAt = System.nanoTime();
@@ -555,7 +367,7 @@ public final class Node implements AutoCloseable {
     l.whenComplete((result, error) -> ended(job, result, error));
   }
 
-  private void ended(NodeJob job, Object result, Throwable error) {
+  private void ended(NodeSession.NodeJob job, Object result, Throwable error) {
     synchronized (this) {
       running--;
       job.session.running--;
@@ -568,8 +380,8 @@ public final class Node implements AutoCloseable {
   }
 
   /** Sends the job's outcome to its server; once per job. */
-  private void finish(NodeJob job, Object result, Throwable error) {
-    Session s = job.session;
+  void finish(NodeSession.NodeJob job, Object result, Throwable error) {
+    NodeSession s = job.session;
     if (s.jobs.remove(job.id) == null) {
       return; // its session closed: the server gave it up
     }
@@ -595,7 +407,7 @@ public final class Node implements AutoCloseable {
     if (failed) {
       bytes = encodeFailure(s.codec, error);
     }
-    s.done(new Done(job.id, failed, runNanos, bytes));
+    s.done(new NodeSession.Done(job.id, failed, runNanos, bytes));
   }
 
   private static byte[] encodeFailure(Codec codec, Throwable t) {
@@ -624,32 +436,31 @@ public final class Node implements AutoCloseable {
   // ---- sending ------------------------------------------------------------------------------
 
   /** Holds outbox. */
-  private void wake() {
+  void wake() {
     if (!dirty) {
       dirty = true;
       outbox.notifyAll();
     }
   }
 
-  @SuppressWarnings("unchecked")
   private void sendLoop() {
     try {
       while (!closed) {
-        Map<Session, Object[]> batch = new HashMap<>();
+        Map<NodeSession, NodeSession.Outgoing> batch = new HashMap<>();
         synchronized (outbox) {
           while (!dirty) {
             outbox.wait();
           }
           dirty = false;
-          for (Session s : sessions.values()) {
-            Object[] d = s.drain();
+          for (NodeSession s : sessions.values()) {
+            NodeSession.Outgoing d = s.drain();
             if (d != null) {
               batch.put(s, d);
             }
           }
         }
-        for (Map.Entry<Session, Object[]> e : batch.entrySet()) {
-          sendDone(e.getKey(), (List<Long>) e.getValue()[0], (List<Done>) e.getValue()[1]);
+        for (Map.Entry<NodeSession, NodeSession.Outgoing> e : batch.entrySet()) {
+          sendDone(e.getKey(), e.getValue().started(), e.getValue().done());
         }
       }
     } catch (InterruptedException e) {
@@ -657,7 +468,7 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private void sendDone(Session s, List<Long> started, List<Done> done) {
+  private void sendDone(NodeSession s, List<Long> started, List<NodeSession.Done> done) {
     int from = 0;
     do {
       Wire.Out out = new Wire.Out(Wire.DONE, 64 + started.size() * 8);
@@ -669,12 +480,12 @@ public final class Node implements AutoCloseable {
       int end = from;
       int bytes = 0;
       while (end < done.size() && (end == from || bytes < MAX_BATCH_BYTES)) {
-        Done d = done.get(end++);
+        NodeSession.Done d = done.get(end++);
         bytes += 21 + d.bytes().length;
       }
       out.writeInt(end - from);
       for (int i = from; i < end; i++) {
-        Done d = done.get(i);
+        NodeSession.Done d = done.get(i);
         out.writeLong(d.id())
             .writeBoolean(d.failed())
             .writeLong(d.runNanos())
@@ -691,7 +502,7 @@ public final class Node implements AutoCloseable {
    */
   public static final class Builder {
     private String cluster = "parallel4j";
-    private InetAddress bind;
+    private InetAddress bind = Addresses.loopback();
     private int port = 7800;
     private final List<InetSocketAddress> peers = new ArrayList<>();
     private int workers = Runtime.getRuntime().availableProcessors();
@@ -700,32 +511,17 @@ public final class Node implements AutoCloseable {
     private final List<String> workerJvmArgs = new ArrayList<>();
     private ClusterSecurity security;
 
-    private Builder() {
-      try {
-        bind = InetAddress.getByName("127.0.0.1");
-      } catch (UnknownHostException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    private Builder() {}
 
     /** The cluster's name: members of other clusters are not seen. Default {@code parallel4j}. */
     public Builder cluster(String name) {
-      Objects.requireNonNull(name, "cluster");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("cluster: a blank name");
-      }
-      this.cluster = name;
+      this.cluster = Membership.clusterName(name);
       return this;
     }
 
     /** The address to listen on; default 127.0.0.1, which no other machine can reach. */
     public Builder bind(String address) {
-      Objects.requireNonNull(address, "bind");
-      try {
-        this.bind = InetAddress.getByName(address);
-      } catch (UnknownHostException e) {
-        throw new IllegalArgumentException("bind: unknown address " + address, e);
-      }
+      this.bind = Addresses.host("bind", address);
       return this;
     }
 

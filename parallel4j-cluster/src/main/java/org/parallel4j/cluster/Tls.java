@@ -54,9 +54,8 @@ final class Tls {
   static final String PROTOCOL = "TLSv1.3";
   private static final char[] IN_MEMORY = "parallel4j".toCharArray();
   private static final int PBKDF2_ITERATIONS = 210_000; // OWASP's figure for PBKDF2-HMAC-SHA256
-  private static final byte[] SALT =
-      "parallel4j cluster authority v1".getBytes(StandardCharsets.UTF_8);
-  // derived authorities by the secret's digest: PBKDF2 costs a tenth of a second
+  private static final String SALT = "parallel4j cluster authority v1: ";
+  // derived authorities by cluster and the secret's digest: PBKDF2 costs a tenth of a second
   private static final Map<String, Authority> AUTHORITIES = new ConcurrentHashMap<>();
 
   /** A certificate authority: its certificate and its key. */
@@ -67,16 +66,19 @@ final class Tls {
   /**
    * A TLS context for {@code security}, or null where it is insecure.
    *
+   * @param cluster the cluster's name: it salts the authority a secret makes, so that guesses at a
+   *     secret cannot be computed once for every cluster
    * @param refused told the peer's address and the reason for each peer refused at the handshake
    */
-  static SSLContext context(ClusterSecurity security, BiConsumer<String, String> refused) {
+  static SSLContext context(
+      ClusterSecurity security, String cluster, BiConsumer<String, String> refused) {
     try {
       KeyStore keys;
       char[] keyPassword;
       KeyStore trusted;
       switch (security.mode) {
         case SECRET -> {
-          Authority authority = authority(security.secret);
+          Authority authority = authority(security.secret, cluster);
           keys = memberStore(authority, "member");
           keyPassword = IN_MEMORY;
           trusted = trustStore(authority.certificate());
@@ -116,20 +118,26 @@ final class Tls {
     }
   }
 
-  /** The authority that {@code secret} stands for: the same in every member that knows it. */
-  static Authority authority(char[] secret) throws GeneralSecurityException {
+  /**
+   * The authority that {@code secret} stands for in {@code cluster}: the same in every member that
+   * knows both.
+   */
+  static Authority authority(char[] secret, String cluster) throws GeneralSecurityException {
+    byte[] salt = (SALT + cluster).getBytes(StandardCharsets.UTF_8);
     String digest =
-        HexFormat.of()
-            .formatHex(
-                MessageDigest.getInstance("SHA-256")
-                    .digest(new String(secret).getBytes(StandardCharsets.UTF_8)));
+        cluster
+            + ":"
+            + HexFormat.of()
+                .formatHex(
+                    MessageDigest.getInstance("SHA-256")
+                        .digest(new String(secret).getBytes(StandardCharsets.UTF_8)));
     Authority known = AUTHORITIES.get(digest);
     if (known != null) {
       return known;
     }
     byte[] seed =
         SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
-            .generateSecret(new PBEKeySpec(secret, SALT, PBKDF2_ITERATIONS, 256))
+            .generateSecret(new PBEKeySpec(secret, salt, PBKDF2_ITERATIONS, 256))
             .getEncoded();
     KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
     generator.initialize(NamedParameterSpec.ED25519, new SeedRandom(seed));

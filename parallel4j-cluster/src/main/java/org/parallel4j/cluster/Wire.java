@@ -24,6 +24,8 @@ import java.io.UncheckedIOException;
  * LIMIT    server to node   how many of this server's jobs may run at once
  * DONE     node to server   started count and ids; result count, then per result: id, failed,
  *                           run nanos, encoded result or exception
+ * AGAIN    node to server   the node holds no session of this server (it suspected it, or
+ *                           restarted): greet it again; sent once until the next HELLO
  * </pre>
  */
 final class Wire {
@@ -34,6 +36,7 @@ final class Wire {
   static final byte CANCEL = 5;
   static final byte LIMIT = 6;
   static final byte DONE = 7;
+  static final byte AGAIN = 8;
 
   static final byte FUNCTION_INLINE = 0;
   static final byte FUNCTION_DEFINE = 1;

@@ -33,7 +33,7 @@ class ClusterSecurityTest {
   static void startNode() {
     nodes = new NodeProcesses();
     int port = NodeProcesses.freePort();
-    node = nodes.start(port, NodeProcesses.threadNode(port, 2), NodeProcesses.SECRET);
+    node = nodes.start(port, NodeProcesses.threadNode(2), NodeProcesses.SECRET);
   }
 
   @AfterAll
@@ -115,7 +115,7 @@ class ClusterSecurityTest {
     int port = NodeProcesses.freePort();
     nodes.start(
         port,
-        NodeProcesses.threadNode(port, 1),
+        NodeProcesses.threadNode(1),
         NodeProcesses.SECRET,
         List.of("-Dparallel4j.cluster.poseAsVersion=0.0.1-old"));
     assertThatThrownBy(

@@ -1,16 +1,10 @@
 package org.parallel4j.cluster;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +25,7 @@ public final class NodeProcesses implements AutoCloseable {
   private final List<String> jvmArgs;
   private final List<Started> started = new CopyOnWriteArrayList<>();
 
-  /** One node process. */
+  /** One node process, and what it printed. */
   public record Started(Process process, int port, List<String> args, List<String> output) {
     public long pid() {
       return process.pid();
@@ -56,23 +50,13 @@ public final class NodeProcesses implements AutoCloseable {
 
   /** A port free now on 127.0.0.1. */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return NodeLauncher.freePort();
   }
 
-  /** The arguments of a lone node of {@code workers} threads on {@code port}. */
-  public static List<String> threadNode(int port, int workers) {
+  /** The arguments, after {@code --port}, of a lone node of {@code workers} threads. */
+  public static List<String> threadNode(int workers) {
     return List.of(
-        "--port",
-        Integer.toString(port),
-        "--workers",
-        Integer.toString(workers),
-        "--threads",
-        "--secret-env",
-        SECRET_VARIABLE);
+        "--workers", Integer.toString(workers), "--threads", "--secret-env", SECRET_VARIABLE);
   }
 
   /** Starts {@code count} nodes of {@code workers} threads each, that know each other. */
@@ -81,87 +65,45 @@ public final class NodeProcesses implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       ports.add(freePort());
     }
+    String peers = String.join(",", ports.stream().map(p -> "127.0.0.1:" + p).toList());
     List<CompletableFuture<Started>> starting = new ArrayList<>();
     for (int port : ports) {
-      List<String> peers = new ArrayList<>();
-      for (int p : ports) {
-        peers.add("127.0.0.1:" + p);
-      }
-      List<String> args =
-          List.of(
-              "--port",
-              Integer.toString(port),
-              "--workers",
-              Integer.toString(workers),
-              "--threads",
-              "--peers",
-              String.join(",", peers),
-              "--secret-env",
-              SECRET_VARIABLE);
+      List<String> args = new ArrayList<>(threadNode(workers));
+      args.addAll(List.of("--peers", peers));
       starting.add(CompletableFuture.supplyAsync(() -> start(port, args, SECRET)));
     }
     return starting.stream().map(CompletableFuture::join).toList();
   }
 
-  /**
-   * Starts a node with {@code args} (which must include {@code --port port}), its secret in the
-   * environment, and waits for its ready line.
-   */
+  /** Starts a node on {@code port} with {@code args}, its secret in the environment; waits. */
   public Started start(int port, List<String> args, String secret) {
     return start(port, args, secret, List.of());
   }
 
   /** As {@link #start(int, List, String)}, with JVM options for this node alone. */
   public Started start(int port, List<String> args, String secret, List<String> nodeJvmArgs) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("-XX:+UseSerialGC");
-    command.add("-XX:TieredStopAtLevel=1");
-    command.addAll(jvmArgs);
-    command.addAll(nodeJvmArgs);
-    command.add(NodeMain.class.getName());
-    command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    if (secret != null) {
-      pb.environment().put(SECRET_VARIABLE, secret);
-    }
-    Process p;
-    try {
-      p = pb.start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Started s = new Started(p, port, List.copyOf(args), new CopyOnWriteArrayList<>());
-    started.add(s);
-    CompletableFuture<String> ready = new CompletableFuture<>();
-    Thread.ofPlatform()
-        .daemon()
-        .name("node-" + port + "-output")
-        .start(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  System.out.println("[node " + port + " pid " + p.pid() + "] " + line);
-                  s.output().add(line);
-                  if (line.startsWith(NodeMain.READY) && line.contains(" ready: ")) {
-                    ready.complete(line);
-                  }
-                }
-              } catch (IOException e) {
-                // the node is gone
-              }
-              ready.completeExceptionally(
-                  new IllegalStateException("node " + port + " ended before it was ready"));
+    List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    jvm.addAll(jvmArgs);
+    jvm.addAll(nodeJvmArgs);
+    List<String> output = new CopyOnWriteArrayList<>();
+    long[] pid = {-1};
+    NodeLauncher.Launched l =
+        NodeLauncher.launch(
+            port,
+            args,
+            secret == null ? Map.of() : Map.of(SECRET_VARIABLE, secret),
+            jvm,
+            line -> {
+              System.out.println("[node " + port + " pid " + pid[0] + "] " + line);
+              output.add(line);
             });
+    pid[0] = l.process().pid();
+    Started s = new Started(l.process(), port, List.copyOf(args), output);
+    started.add(s);
     try {
-      ready.get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      l.ready().get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     } catch (Exception e) {
-      p.destroyForcibly();
+      l.process().destroyForcibly();
       throw new IllegalStateException("node on port " + port + " did not start: " + e, e);
     }
     return s;

@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.lang.reflect.RecordComponent;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.parallel4j.spi.Codec;
+import org.parallel4j.spi.TaskBody;
 
 /**
  * A job encoded at submit: its function and its argument, apart, so that a function used by many
@@ -58,6 +59,26 @@ public record Shipment(Function function, byte[] captured, byte[] argument) {
         first = raced == null ? first : raced;
       }
       return new Shipment(first, captured, argument);
+    }
+
+    /**
+     * A job as a backend that ships it prepares it ({@code Backend.prepare}): {@link #ship} of its
+     * task and encoded argument.
+     *
+     * @param destination where it goes, for the message: {@code a worker process}, {@code a node}
+     * @throws IllegalArgumentException naming what cannot be encoded
+     */
+    public Shipment prepare(Codec codec, TaskBody task, Object argument, String destination) {
+      try {
+        return ship(codec, task, codec.encode(argument));
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "task cannot be sent to "
+                + destination
+                + ": "
+                + Shippable.explain(codec, task, argument, e),
+            e);
+      }
     }
 
     /** The encoding of {@code function}, from the table when it was seen before. */

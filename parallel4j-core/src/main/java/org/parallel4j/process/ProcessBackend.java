@@ -135,13 +135,7 @@ public final class ProcessBackend implements Backend {
   /** Encodes the job at submit; refuses, naming what cannot be shipped, if it cannot be. */
   @Override
   public Object prepare(TaskBody task, Object argument) {
-    try {
-      return functions.ship(codec, task, codec.encode(argument));
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "task cannot be sent to a worker process: " + Shippable.explain(codec, task, argument, e),
-          e);
-    }
+    return functions.prepare(codec, task, argument, "a worker process");
   }
 
   /**

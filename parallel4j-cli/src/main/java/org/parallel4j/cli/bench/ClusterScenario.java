@@ -73,18 +73,7 @@ final class ClusterScenario {
     b.progress.start("cluster: 2 nodes mode=sequential");
     int warm = b.quick ? 500 : 3000;
     int count = b.quick ? 1000 : 5000;
-    List<Double> rtt = new ArrayList<>(count);
-    for (int i = 0; i < warm + count; i++) {
-      long t0 = System.nanoTime();
-      server.submit(x -> x + 1, i).get();
-      if (i >= warm) {
-        rtt.add((System.nanoTime() - t0) / 1e3);
-      }
-      if (i % 100 == 0) {
-        b.progress.advance((i + 1.0) / (warm + count));
-      }
-    }
-    double p50 = Measure.median(rtt);
+    double p50 = Measure.roundTripMicros(b.progress, server, warm, count);
     rows.add(new Row("cluster", "cluster", "nodes=2,mode=sequential", "rtt_us_p50", p50, "us"));
     b.progress.end(String.format(Locale.ROOT, "%.1f us", p50));
   }

@@ -50,4 +50,24 @@ final class Measure {
     }
     return spins;
   }
+
+  /**
+   * The median round trip of one trivial task after another on {@code server}, in microseconds:
+   * {@code warm} unmeasured first, then {@code count} measured.
+   */
+  static double roundTripMicros(
+      Progress progress, org.parallel4j.JobServer server, int warm, int count) throws Exception {
+    List<Double> rtt = new java.util.ArrayList<>(count);
+    for (int i = 0; i < warm + count; i++) {
+      long t0 = System.nanoTime();
+      server.submit(x -> x + 1, i).get();
+      if (i >= warm) {
+        rtt.add((System.nanoTime() - t0) / 1e3);
+      }
+      if (i % 100 == 0) {
+        progress.advance((i + 1.0) / (warm + count));
+      }
+    }
+    return median(rtt);
+  }
 }
