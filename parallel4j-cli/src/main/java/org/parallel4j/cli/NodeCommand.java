@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Runs a node (Parallel Python's ppserver): joins the cluster and runs the jobs that its job"
-          + " servers send, on worker processes. Prints one line when ready; SIGTERM leaves the"
-          + " cluster and exits."
+          + " servers send, on worker processes. Prints one line when ready; SIGTERM finishes the"
+          + " running jobs (30 s at most), hands back the waiting ones, leaves the cluster and"
+          + " exits."
     })
 final class NodeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -136,7 +137,7 @@ final class NodeCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("parallel4j node: " + e.getMessage());
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "parallel4j-node-shutdown"));
+    Runtime.getRuntime().addShutdownHook(NodeMain.drainOnExit(node));
     out.println(
         NodeMain.READY
             + node.address()

@@ -500,6 +500,19 @@ final class ClusterBackend implements Backend {
         case Wire.REFUSE -> refused(from, in.readString());
         case Wire.DONE -> done(from, in);
         case Wire.AGAIN -> greetAgain(from);
+        case Wire.DRAINING -> {
+          NodeLink n = nodes.get(from);
+          if (n != null) {
+            n.draining();
+            LOG.log(System.Logger.Level.INFO, serverName + ": node " + n.name + " is stopping");
+          }
+        }
+        case Wire.BYE -> {
+          NodeLink n = nodes.get(from);
+          if (n != null) {
+            left(n, "the node was stopped; the jobs that waited there run elsewhere");
+          }
+        }
         case Wire.HELLO -> {} // another job server greets us: we are no node
         default -> throw new IOException("unknown message type " + type);
       }

@@ -64,6 +64,9 @@ public final class Node implements AutoCloseable {
   private int running; // guarded by this
   private boolean scheduling; // guarded by this
   private boolean scheduleAgain; // guarded by this
+  private boolean draining; // guarded by this: no job starts any more
+  private boolean byeRequested; // guarded by outbox: the sender says BYE after what it sends
+  private final CountDownLatch byeSent = new CountDownLatch(1);
   private final Thread sender;
   final Object outbox = new Object();
   private boolean dirty; // guarded by outbox
@@ -143,6 +146,48 @@ public final class Node implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Stops taking work, finishes the jobs that run, hands back those that wait, then leaves the
+   * cluster and closes: what SIGTERM does to {@code parallel4j node}. Each job server is told first
+   * ({@link Wire#DRAINING}), so that it sends nothing more; once the running jobs have ended and
+   * their outcomes are sent, it is told that the node is gone ({@link Wire#BYE}), and it runs the
+   * jobs that waited here elsewhere, with no attempt counted.
+   *
+   * @param timeout how long running jobs may take to end; those still running then are cancelled
+   * @return whether every running job ended in time
+   */
+  public boolean drain(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (this) {
+      if (closed || draining) {
+        return running == 0;
+      }
+      draining = true;
+    }
+    for (NodeSession s : sessions.values()) {
+      send(s.server, new Wire.Out(Wire.DRAINING, 1).toByteArray());
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "node " + name + ": draining: " + running() + " jobs running, the waiting ones go back");
+    boolean ended;
+    synchronized (this) {
+      long left;
+      while (running > 0 && (left = deadline - System.nanoTime()) > 0) {
+        wait(Math.max(1, left / 1_000_000));
+      }
+      ended = running == 0;
+    }
+    synchronized (outbox) {
+      byeRequested = true;
+      dirty = true;
+      outbox.notifyAll();
+    }
+    byeSent.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    close();
+    return ended;
+  }
+
   /** Leaves the cluster and stops the workers; jobs still held are cancelled. Idempotent. */
   @Override
   public void close() {
@@ -157,6 +202,10 @@ public final class Node implements AutoCloseable {
     local.shutdownNow();
     sender.interrupt();
     stopped.countDown();
+  }
+
+  private synchronized int running() {
+    return running;
   }
 
   /** Waits until the node is closed. */
@@ -316,6 +365,9 @@ public final class Node implements AutoCloseable {
   /** Starts waiting jobs while there are free workers, round robin between sessions. */
   void schedule() {
     synchronized (this) {
+      if (draining) {
+        return; // what waits is handed back
+      }
       if (scheduling) {
         scheduleAgain = true; // a job that ended at once, inside start: the loop below goes on
         return;
@@ -371,6 +423,9 @@ public final class Node implements AutoCloseable {
     synchronized (this) {
       running--;
       job.session.running--;
+      if (draining && running == 0) {
+        notifyAll(); // drain waits for this
+      }
     }
     try {
       finish(job, result, error);
@@ -447,11 +502,13 @@ public final class Node implements AutoCloseable {
     try {
       while (!closed) {
         Map<NodeSession, NodeSession.Outgoing> batch = new HashMap<>();
+        boolean bye;
         synchronized (outbox) {
           while (!dirty) {
             outbox.wait();
           }
           dirty = false;
+          bye = byeRequested;
           for (NodeSession s : sessions.values()) {
             NodeSession.Outgoing d = s.drain();
             if (d != null) {
@@ -461,6 +518,13 @@ public final class Node implements AutoCloseable {
         }
         for (Map.Entry<NodeSession, NodeSession.Outgoing> e : batch.entrySet()) {
           sendDone(e.getKey(), e.getValue().started(), e.getValue().done());
+        }
+        if (bye) { // after the last outcomes, on the same channel: they arrive first
+          for (NodeSession s : sessions.values()) {
+            send(s.server, new Wire.Out(Wire.BYE, 1).toByteArray());
+          }
+          byeSent.countDown();
+          return;
         }
       }
     } catch (InterruptedException e) {

@@ -35,6 +35,7 @@ final class NodeLink implements JobControl {
   volatile int limit; // set by the owner's shareWorkers before the node gets work
   private volatile long meanRunNanos = -1;
   private volatile boolean gone;
+  private volatile boolean draining; // the node is stopping: it gets nothing more
   // the dispatcher thread's
   private final IdentityHashMap<Shipment.Function, Integer> slots = new IdentityHashMap<>();
   private Wire.Out batch;
@@ -55,7 +56,7 @@ final class NodeLink implements JobControl {
    */
   int window() {
     int l = limit;
-    if (l == 0 || gone) {
+    if (l == 0 || gone || draining) {
       return 0;
     }
     long mean = meanRunNanos;
@@ -69,7 +70,7 @@ final class NodeLink implements JobControl {
   }
 
   int freeWorkers() {
-    return gone ? 0 : limit - held.size();
+    return gone || draining ? 0 : limit - held.size();
   }
 
   void observe(long runNanos) {
@@ -132,6 +133,11 @@ final class NodeLink implements JobControl {
 
   void send(byte[] bytes) {
     owner.send(this, bytes);
+  }
+
+  /** The node is stopping: it gets no more jobs, and runs those it has. */
+  void draining() {
+    draining = true;
   }
 
   /** The node is gone: the server takes back what it held. */

@@ -2,6 +2,7 @@ package org.parallel4j.cluster;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,8 +14,8 @@ import java.util.List;
  * for tests that start nodes as processes.
  *
  * <p>Prints one line when the node takes work ({@code parallel4j node 127.0.0.1:7800 ready:
- * workers=4, cluster=parallel4j}); on SIGTERM it leaves the cluster and exits. Exit code 2 for bad
- * options, 1 when the node cannot start.
+ * workers=4, cluster=parallel4j}); on SIGTERM it drains ({@link Node#drain}) and exits. Exit code 2
+ * for bad options, 1 when the node cannot start.
  */
 public final class NodeMain {
   private NodeMain() {}
@@ -40,10 +41,29 @@ public final class NodeMain {
       System.exit(1);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "parallel4j-node-shutdown"));
+    Runtime.getRuntime().addShutdownHook(drainOnExit(node));
     System.out.println(ready(node, b));
     System.out.flush();
     node.awaitClosed();
+  }
+
+  /** How long SIGTERM lets running jobs finish before they are cancelled. */
+  public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * A shutdown hook that drains {@code node} (SIGTERM: finish the running jobs, hand back the
+   * waiting ones, leave), at most {@link #DRAIN_TIMEOUT}.
+   */
+  public static Thread drainOnExit(Node node) {
+    return new Thread(
+        () -> {
+          try {
+            node.drain(DRAIN_TIMEOUT);
+          } catch (InterruptedException e) {
+            node.close();
+          }
+        },
+        "parallel4j-node-shutdown");
   }
 
   static String ready(Node node, Node.Builder b) {

@@ -26,6 +26,9 @@ import java.io.UncheckedIOException;
  *                           run nanos, encoded result or exception
  * AGAIN    node to server   the node holds no session of this server (it suspected it, or
  *                           restarted): greet it again; sent once until the next HELLO
+ * DRAINING node to server   the node is stopping: send it nothing more
+ * BYE      node to server   the node has ended its running jobs and leaves: run the jobs that
+ *                           waited there elsewhere
  * </pre>
  */
 final class Wire {
@@ -37,6 +40,8 @@ final class Wire {
   static final byte LIMIT = 6;
   static final byte DONE = 7;
   static final byte AGAIN = 8;
+  static final byte DRAINING = 9;
+  static final byte BYE = 10;
 
   static final byte FUNCTION_INLINE = 0;
   static final byte FUNCTION_DEFINE = 1;
