@@ -69,6 +69,13 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--pid-file", description = "write this process's id to FILE")
   Path pidFile;
 
+  @Option(
+      names = "--class-cache",
+      paramLabel = "DIR",
+      description =
+          "where code shipped by job servers is kept (default: ~/.cache/parallel4j/classes)")
+  Path classCache;
+
   @ArgGroup(multiplicity = "1", heading = "How members authenticate (choose one):%n")
   Auth auth;
 
@@ -119,6 +126,9 @@ final class NodeCommand implements Callable<Integer> {
       }
       if (threads) {
         b.threads();
+      }
+      if (classCache != null) {
+        b.classCache(classCache);
       }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());

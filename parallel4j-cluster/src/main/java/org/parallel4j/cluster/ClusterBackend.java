@@ -67,6 +67,7 @@ final class ClusterBackend implements Backend {
   private volatile JChannel channel;
   private Membership membership;
   private final Shipment.Cache functions = new Shipment.Cache();
+  private final CodeServer code = new CodeServer();
   private final Map<Address, NodeLink> nodes = new ConcurrentHashMap<>();
   private final Map<Address, Boolean> greeted = new ConcurrentHashMap<>(); // the results thread's
   private final Map<String, String> refusedBy = new ConcurrentHashMap<>(); // node name: reason
@@ -93,6 +94,10 @@ final class ClusterBackend implements Backend {
 
   @Override
   public Object prepare(TaskBody task, Object argument) {
+    code.rememberTask(task); // where a node that lacks its classes gets them
+    if (argument != null) {
+      code.remember(argument.getClass());
+    }
     return functions.prepare(codec, task, argument, "a node");
   }
 
@@ -513,6 +518,20 @@ final class ClusterBackend implements Backend {
             left(n, "the node was stopped; the jobs that waited there run elsewhere");
           }
         }
+        case Wire.FETCH -> {
+          String className = in.readString();
+          Thread.ofVirtual().start(() -> answerSource(from, className)); // may read a jar
+        }
+        case Wire.FETCH_JAR -> {
+          String hash = in.readString();
+          CodeServer.Jar jar = code.byHash(hash);
+          send(
+              from,
+              new Wire.Out(Wire.JAR, 128 + (jar == null ? 0 : jar.bytes().length))
+                  .writeString(hash)
+                  .writeBytes(jar == null ? null : jar.bytes())
+                  .toByteArray());
+        }
         case Wire.HELLO -> {} // another job server greets us: we are no node
         default -> throw new IOException("unknown message type " + type);
       }
@@ -573,6 +592,22 @@ final class ClusterBackend implements Backend {
         && !refusers.contains(a)) {
       greet(a, attempt);
     }
+  }
+
+  /** Tells a node which jar holds a class it lacks: class shipping. */
+  private void answerSource(Address node, String className) {
+    String hash = "";
+    try {
+      CodeServer.Jar jar = code.sourceOf(className);
+      hash = jar == null ? "" : jar.hash();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          serverName + ": cannot ship " + className + " to " + node + ": " + e);
+    }
+    send(
+        node,
+        new Wire.Out(Wire.SOURCE, 128).writeString(className).writeString(hash).toByteArray());
   }
 
   /** The node no longer knows this server (it suspected it): start over with it. */

@@ -49,6 +49,9 @@ public final class Node implements AutoCloseable {
   /** The most function slots a job server may define per session. */
   static final int FUNCTION_SLOTS = 4096;
 
+  static final int CACHE_DAYS = 7;
+  static final int CACHE_MIB = 1024;
+
   /** The most bytes of results sent in one message. */
   private static final int MAX_BATCH_BYTES = 1 << 20;
 
@@ -83,10 +86,17 @@ public final class Node implements AutoCloseable {
       boolean threads,
       int maxTasksPerWorker,
       List<String> workerJvmArgs,
-      ClusterSecurity security) {}
+      ClusterSecurity security,
+      java.nio.file.Path classCache) {}
 
   private Node(Config config) throws Exception {
     this.config = config;
+    try {
+      ShippedCode.evict(
+          config.classCache(), java.time.Duration.ofDays(CACHE_DAYS), (long) CACHE_MIB << 20);
+    } catch (java.io.IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot tidy the class cache " + config.classCache(), e);
+    }
     JobServerBuilder b = JobServer.builder();
     if (config.threads()) {
       b.threads(config.workers());
@@ -237,19 +247,38 @@ public final class Node implements AutoCloseable {
           case Wire.JOBS -> {
             NodeSession s = session(from);
             if (s != null) {
-              s.jobs(in);
+              s.inOrder(() -> s.jobs(in)); // decoding may fetch classes from the server
             }
           }
           case Wire.CANCEL -> {
             NodeSession s = session(from);
             if (s != null) {
-              s.cancel(in.readLong(), in.readBoolean());
+              long id = in.readLong();
+              boolean interrupt = in.readBoolean();
+              s.inOrder(() -> s.cancel(id, interrupt)); // after the jobs sent before it
             }
           }
           case Wire.LIMIT -> {
             NodeSession s = session(from);
             if (s != null) {
-              s.limit(in.readInt());
+              int limit = in.readInt();
+              s.inOrder(() -> s.limit(limit));
+            }
+          }
+          case Wire.SOURCE -> {
+            NodeSession s = sessions.get(from);
+            String className = in.readString();
+            String hash = in.readString();
+            if (s != null) {
+              s.code.source(className, hash);
+            }
+          }
+          case Wire.JAR -> {
+            NodeSession s = sessions.get(from);
+            String hash = in.readString();
+            byte[] bytes = in.readBytes();
+            if (s != null) {
+              s.code.jar(hash, bytes == null ? new byte[0] : bytes);
             }
           }
           default -> throw new IOException("unknown message type " + type);
@@ -306,9 +335,24 @@ public final class Node implements AutoCloseable {
       send(from, new Wire.Out(Wire.REFUSE, 64).writeString(reason).toByteArray());
       return;
     }
+    ShippedCode code =
+        new ShippedCode(
+            new ShippedCode.Server() {
+              @Override
+              public void askSource(String className) {
+                send(from, new Wire.Out(Wire.FETCH, 64).writeString(className).toByteArray());
+              }
+
+              @Override
+              public void askJar(String hash) {
+                send(from, new Wire.Out(Wire.FETCH_JAR, 80).writeString(hash).toByteArray());
+              }
+            },
+            config.classCache(),
+            Node.class.getClassLoader());
     Codec codec;
     try {
-      codec = codec(codecClass);
+      codec = codec(codecClass, code);
     } catch (ReflectiveOperationException | RuntimeException e) {
       String reason = "node " + name + " cannot make the codec " + codecClass + ": " + e;
       send(from, new Wire.Out(Wire.REFUSE, 64).writeString(reason).toByteArray());
@@ -317,7 +361,7 @@ public final class Node implements AutoCloseable {
     // not checked against the view: the greeting may come before this node installs the view
     // that has the server; a session of a server that left is closed by the next view
     toldAgain.remove(from);
-    NodeSession fresh = new NodeSession(this, from, serverName, codec);
+    NodeSession fresh = new NodeSession(this, from, serverName, codec, code);
     NodeSession old;
     synchronized (this) {
       old = sessions.put(from, fresh);
@@ -337,14 +381,44 @@ public final class Node implements AutoCloseable {
             .toByteArray());
   }
 
-  private static Codec codec(String className) throws ReflectiveOperationException {
+  /**
+   * The codec a server named, finding classes through {@code code}: made with a {@code ClassLoader}
+   * constructor where it has one; without, classes are not shipped to it.
+   */
+  private static Codec codec(String className, ClassLoader code)
+      throws ReflectiveOperationException {
     if (className.equals(KryoCodec.class.getName())) {
-      return new KryoCodec();
+      return new KryoCodec(code);
     }
     // checked before it is initialised: a peer names the class
     Class<? extends Codec> type =
         Class.forName(className, false, Node.class.getClassLoader()).asSubclass(Codec.class);
-    return type.getConstructor().newInstance();
+    try {
+      return type.getConstructor(ClassLoader.class).newInstance(code);
+    } catch (NoSuchMethodException e) {
+      return type.getConstructor().newInstance();
+    }
+  }
+
+  /**
+   * A worker-process engine whose workers also have {@code jars} (code a server shipped) on their
+   * class path; null for a node on threads, whose jobs find shipped classes through the session's
+   * loader.
+   */
+  JobServer engineWith(List<java.nio.file.Path> jars) {
+    if (config.threads()) {
+      return null;
+    }
+    JobServerBuilder b = JobServer.builder().processes(config.workers());
+    if (!config.workerJvmArgs().isEmpty()) {
+      b.workerJvmArgs(config.workerJvmArgs().toArray(String[]::new));
+    }
+    if (config.maxTasksPerWorker() > 0) {
+      b.maxTasksPerWorker(config.maxTasksPerWorker());
+    }
+    return b.workerClassPath(jars.toArray(java.nio.file.Path[]::new))
+        .name("node-" + config.port() + "-shipped")
+        .build();
   }
 
   private void send(Address to, byte[] bytes) {
@@ -402,12 +476,13 @@ public final class Node implements AutoCloseable {
     job.startedAt = System.nanoTime();
     Task.Fn<Object, Object> fn =
         job.body instanceof Task.Fn<?, ?> f ? (Task.Fn<Object, Object>) f : new Invoke(job.body);
+    JobServer engine = job.session.engine() != null ? job.session.engine() : local;
     Job<Object> l;
     try {
       l =
           job.deadlineNanos > 0
-              ? local.submit(fn, job.argument, Duration.ofNanos(job.deadlineNanos))
-              : local.submit(fn, job.argument);
+              ? engine.submit(fn, job.argument, Duration.ofNanos(job.deadlineNanos))
+              : engine.submit(fn, job.argument);
     } catch (RuntimeException e) { // refused: it cannot be shipped to a worker, or closing
       running--;
       job.session.running--;
@@ -420,16 +495,16 @@ public final class Node implements AutoCloseable {
   }
 
   private void ended(NodeSession.NodeJob job, Object result, Throwable error) {
-    synchronized (this) {
-      running--;
-      job.session.running--;
-      if (draining && running == 0) {
-        notifyAll(); // drain waits for this
-      }
-    }
     try {
-      finish(job, result, error);
+      finish(job, result, error); // queued before the count drops: a drain's BYE comes after it
     } finally {
+      synchronized (this) {
+        running--;
+        job.session.running--;
+        if (draining && running == 0) {
+          notifyAll(); // drain waits for this
+        }
+      }
       schedule();
     }
   }
@@ -574,8 +649,20 @@ public final class Node implements AutoCloseable {
     private int maxTasksPerWorker;
     private final List<String> workerJvmArgs = new ArrayList<>();
     private ClusterSecurity security;
+    private java.nio.file.Path classCache =
+        java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "parallel4j", "classes");
 
     private Builder() {}
+
+    /**
+     * Where the node keeps the code job servers shipped to it (jars named by their SHA-256), kept
+     * at most {@value #CACHE_DAYS} days after their last use and {@value #CACHE_MIB} MiB in all;
+     * default {@code ~/.cache/parallel4j/classes}.
+     */
+    public Builder classCache(java.nio.file.Path dir) {
+      this.classCache = java.util.Objects.requireNonNull(dir, "classCache");
+      return this;
+    }
 
     /** The cluster's name: members of other clusters are not seen. Default {@code parallel4j}. */
     public Builder cluster(String name) {
@@ -670,7 +757,8 @@ public final class Node implements AutoCloseable {
               threads,
               maxTasksPerWorker,
               List.copyOf(workerJvmArgs),
-              security);
+              security,
+              classCache);
       try {
         return new Node(c);
       } catch (RuntimeException e) {

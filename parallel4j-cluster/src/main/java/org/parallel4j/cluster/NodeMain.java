@@ -57,8 +57,21 @@ public final class NodeMain {
   public static Thread drainOnExit(Node node) {
     return new Thread(
         () -> {
+          // on standard output, not the log: the JDK's logging may be closing beside this hook
+          System.out.println(
+              READY.strip()
+                  + " "
+                  + node.address()
+                  + " stopping: draining (running jobs finish, waiting ones go back)");
+          System.out.flush();
           try {
-            node.drain(DRAIN_TIMEOUT);
+            boolean clean = node.drain(DRAIN_TIMEOUT);
+            System.out.println(
+                READY.strip()
+                    + " "
+                    + node.address()
+                    + (clean ? " stopped" : " stopped; jobs still running were cancelled"));
+            System.out.flush();
           } catch (InterruptedException e) {
             node.close();
           }
@@ -111,6 +124,7 @@ public final class NodeMain {
           choices++;
         }
         case "--pid-file" -> writePid(value(a, opt));
+        case "--class-cache" -> b.classCache(Path.of(value(a, opt)));
         default -> throw new IllegalArgumentException("unknown option " + opt);
       }
     }

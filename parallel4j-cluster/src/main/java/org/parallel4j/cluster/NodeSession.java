@@ -19,6 +19,10 @@ final class NodeSession {
   final Address server;
   final String serverName;
   final Codec codec;
+  final ShippedCode code;
+  private final java.util.concurrent.ExecutorService inbox;
+  private volatile org.parallel4j.JobServer engine; // for shipped code on worker processes
+  private int engineGeneration; // the inbox thread's: the code's generation the engine has
   final Object[] functions = new Object[Node.FUNCTION_SLOTS];
   final Map<Long, NodeJob> jobs = new ConcurrentHashMap<>();
   final ArrayDeque<NodeJob> pending = new ArrayDeque<>(); // guarded by node
@@ -29,11 +33,67 @@ final class NodeSession {
   private List<Long> started = new ArrayList<>();
   private List<Done> done = new ArrayList<>();
 
-  NodeSession(Node node, Address server, String serverName, Codec codec) {
+  NodeSession(Node node, Address server, String serverName, Codec codec, ShippedCode code) {
     this.node = node;
     this.server = server;
     this.serverName = serverName;
     this.codec = codec;
+    this.code = code;
+    this.inbox =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofVirtual().name("parallel4j-node-session-" + serverName).factory());
+  }
+
+  /** A step that reads a message of this session's server. */
+  interface Step {
+    void run() throws IOException;
+  }
+
+  /**
+   * Runs {@code step} after those queued before it, on this session's own thread: jobs, cancels and
+   * limits keep their order, and decoding may wait for classes from the server.
+   */
+  void inOrder(Step step) {
+    try {
+      inbox.execute(
+          () -> {
+            try {
+              step.run();
+            } catch (IOException | RuntimeException e) {
+              Node.LOG.log(
+                  System.Logger.Level.WARNING,
+                  "node "
+                      + node.address()
+                      + ": a broken message from "
+                      + serverName
+                      + " was dropped: "
+                      + e,
+                  e);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the session closed: its server is gone
+    }
+  }
+
+  /** The engine for this session's jobs, or null for the node's own. */
+  org.parallel4j.JobServer engine() {
+    return engine;
+  }
+
+  /** After a batch has been read: shipped code the workers lack gets workers that have it. */
+  private void refreshEngine() {
+    int generation = code.generation();
+    if (generation == engineGeneration) {
+      return;
+    }
+    engineGeneration = generation;
+    org.parallel4j.JobServer fresh = node.engineWith(code.jars());
+    org.parallel4j.JobServer old = engine;
+    engine = fresh;
+    if (old != null) {
+      old.shutdown(); // its running jobs finish
+    }
   }
 
   void jobs(Wire.In in) throws IOException {
@@ -96,6 +156,7 @@ final class NodeSession {
       }
       accepted.add(job);
     }
+    refreshEngine();
     // registered once the whole batch has been read: a broken batch leaves no job behind
     List<NodeJob> failed = new ArrayList<>();
     synchronized (node) {
@@ -168,6 +229,17 @@ final class NodeSession {
       }
     }
     jobs.clear();
+    inbox.shutdownNow();
+    code.abandon("the session of " + serverName + " closed");
+    org.parallel4j.JobServer e = engine;
+    if (e != null) {
+      e.shutdownNow();
+    }
+    try {
+      code.close();
+    } catch (IOException ignored) {
+      // a loader of jars in the cache: nothing to lose
+    }
     if (!live.isEmpty()) {
       Node.LOG.log(
           System.Logger.Level.INFO,

@@ -26,6 +26,10 @@ import java.io.UncheckedIOException;
  *                           run nanos, encoded result or exception
  * AGAIN    node to server   the node holds no session of this server (it suspected it, or
  *                           restarted): greet it again; sent once until the next HELLO
+ * FETCH    node to server   class name: which code source holds it (class shipping)
+ * SOURCE   server to node   class name, SHA-256 of the jar that holds it ("" for none)
+ * FETCHJAR node to server   SHA-256 of a jar the node's cache lacks
+ * JAR      server to node   SHA-256, the jar's bytes
  * DRAINING node to server   the node is stopping: send it nothing more
  * BYE      node to server   the node has ended its running jobs and leaves: run the jobs that
  *                           waited there elsewhere
@@ -42,6 +46,10 @@ final class Wire {
   static final byte AGAIN = 8;
   static final byte DRAINING = 9;
   static final byte BYE = 10;
+  static final byte FETCH = 11;
+  static final byte SOURCE = 12;
+  static final byte FETCH_JAR = 13;
+  static final byte JAR = 14;
 
   static final byte FUNCTION_INLINE = 0;
   static final byte FUNCTION_DEFINE = 1;

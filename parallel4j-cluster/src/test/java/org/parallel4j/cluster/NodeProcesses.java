@@ -36,11 +36,23 @@ public final class NodeProcesses implements AutoCloseable {
     }
   }
 
+  private final java.nio.file.Path classCache;
+
   /**
    * @param jvmArgs options for every node's JVM (such as the test gates' port)
    */
   public NodeProcesses(String... jvmArgs) {
     this.jvmArgs = List.of(jvmArgs);
+    try {
+      this.classCache = java.nio.file.Files.createTempDirectory("parallel4j-test-classes");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The class cache every node of this set uses, removed at close. */
+  public java.nio.file.Path classCache() {
+    return classCache;
   }
 
   /** The security every test member uses. */
@@ -87,10 +99,12 @@ public final class NodeProcesses implements AutoCloseable {
     jvm.addAll(nodeJvmArgs);
     List<String> output = new CopyOnWriteArrayList<>();
     long[] pid = {-1};
+    List<String> all = new ArrayList<>(args);
+    all.addAll(List.of("--class-cache", classCache.toString()));
     NodeLauncher.Launched l =
         NodeLauncher.launch(
             port,
-            args,
+            all,
             secret == null ? Map.of() : Map.of(SECRET_VARIABLE, secret),
             jvm,
             line -> {
@@ -164,5 +178,10 @@ public final class NodeProcesses implements AutoCloseable {
       }
     }
     started.clear();
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(classCache)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // left in the temporary directory
+    }
   }
 }

@@ -44,6 +44,22 @@ import org.parallel4j.spi.Codec;
 public final class KryoCodec implements Codec {
   private static final int MAX_POOLED = 64;
 
+  private final ClassLoader loader;
+  private final ThreadLocal<Local> local = ThreadLocal.withInitial(() -> new Local(newKryo()));
+
+  /** A codec that finds classes where this class was loaded from. */
+  public KryoCodec() {
+    this(KryoCodec.class.getClassLoader());
+  }
+
+  /**
+   * A codec that finds the classes it decodes through {@code loader}: a node's loader of the code a
+   * job server shipped, say.
+   */
+  public KryoCodec(ClassLoader loader) {
+    this.loader = java.util.Objects.requireNonNull(loader, "loader");
+  }
+
   static {
     // Kryo's sun.misc.Unsafe paths print warnings on JDK 24+ and are to be removed; reflection does
     if (System.getProperty("kryo.unsafe") == null) {
@@ -73,13 +89,13 @@ public final class KryoCodec implements Codec {
 
   @Override
   public byte[] encode(Object value) throws IOException {
-    Local local = Thread.currentThread().isVirtual() ? null : LOCAL.get();
-    if (local != null && !local.busy) { // a platform thread's own: no pool traffic per call
-      local.busy = true;
+    Local mine = Thread.currentThread().isVirtual() ? null : local.get();
+    if (mine != null && !mine.busy) { // a platform thread's own: no pool traffic per call
+      mine.busy = true;
       try {
-        return encode(local.kryo, local.out, value);
+        return encode(mine.kryo, mine.out, value);
       } finally {
-        local.busy = false;
+        mine.busy = false;
       }
     }
     Kryo kryo = pool.obtain();
@@ -111,12 +127,14 @@ public final class KryoCodec implements Codec {
    * serialization encodes another). Virtual threads, many and short-lived, use the pools.
    */
   private static final class Local {
-    final Kryo kryo = newKryo();
+    final Kryo kryo;
     final Output out = new Output(1024, -1);
     boolean busy;
-  }
 
-  private static final ThreadLocal<Local> LOCAL = ThreadLocal.withInitial(Local::new);
+    Local(Kryo kryo) {
+      this.kryo = kryo;
+    }
+  }
 
   @Override
   public Object decode(byte[] bytes) throws IOException {
@@ -125,13 +143,13 @@ public final class KryoCodec implements Codec {
 
   @Override
   public Object decode(byte[] bytes, int offset, int length) throws IOException {
-    Local local = Thread.currentThread().isVirtual() ? null : LOCAL.get();
-    if (local != null && !local.busy) {
-      local.busy = true;
+    Local mine = Thread.currentThread().isVirtual() ? null : local.get();
+    if (mine != null && !mine.busy) {
+      mine.busy = true;
       try {
-        return decode(local.kryo, bytes, offset, length);
+        return decode(mine.kryo, bytes, offset, length);
       } finally {
-        local.busy = false;
+        mine.busy = false;
       }
     }
     Kryo kryo = pool.obtain();
@@ -169,12 +187,12 @@ public final class KryoCodec implements Codec {
     return root == e ? String.valueOf(e.getMessage()) : root + " (" + e.getMessage() + ")";
   }
 
-  private static Kryo newKryo() {
+  private Kryo newKryo() {
     Kryo kryo = new Kryo();
     kryo.setRegistrationRequired(false);
     kryo.setReferences(true); // shared references and cycles survive, as with Java serialization
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-    kryo.setClassLoader(KryoCodec.class.getClassLoader());
+    kryo.setClassLoader(loader);
     ImmutableCollectionsSerializers.addDefaultSerializers(kryo);
     kryo.addDefaultSerializer(Throwable.class, JavaSerializer.class);
     kryo.setDefaultSerializer(new Fallback());
