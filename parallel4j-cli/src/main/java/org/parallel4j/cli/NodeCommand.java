@@ -61,6 +61,11 @@ final class NodeCommand implements Callable<Integer> {
   List<String> peers = List.of();
 
   @Option(
+      names = "--discover",
+      description = "find the other members by multicast on the local network (pp's -a)")
+  boolean discover;
+
+  @Option(
       names = "--max-tasks-per-worker",
       defaultValue = "0",
       description = "replace a worker process after this many tasks; 0 for never (pp's -r)")
@@ -130,6 +135,9 @@ final class NodeCommand implements Callable<Integer> {
       if (classCache != null) {
         b.classCache(classCache);
       }
+      if (discover) {
+        b.discover();
+      }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -143,7 +151,7 @@ final class NodeCommand implements Callable<Integer> {
     Node node;
     try {
       node = b.start();
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("parallel4j node: " + e.getMessage());
       return 1;
     }

@@ -47,7 +47,8 @@ public final class Cluster {
       InetAddress bind,
       List<InetSocketAddress> nodes,
       ClusterSecurity security,
-      Duration joinTimeout) {}
+      Duration joinTimeout,
+      boolean discover) {}
 
   /**
    * How a job server reaches its nodes. Options are checked as they are set; a value out of range
@@ -59,6 +60,7 @@ public final class Cluster {
     private final List<InetSocketAddress> nodes = new ArrayList<>();
     private ClusterSecurity security;
     private Duration joinTimeout = Duration.ofSeconds(10);
+    private boolean discover;
 
     private Builder() {}
 
@@ -70,6 +72,18 @@ public final class Cluster {
       for (String a : addresses) {
         nodes.add(Addresses.parse("nodes", a));
       }
+      return this;
+    }
+
+    /**
+     * Finds nodes by multicast on the local network (Parallel Python's {@code ppservers=("*",)}),
+     * instead of the static list of {@link #nodes}: every node started with {@code --discover} in
+     * the cluster joins, and nodes that start later join when they start. {@link #bind} must be an
+     * address of that network. The server waits at start up to the join timeout for a first node,
+     * and runs jobs on whichever nodes are there.
+     */
+    public Builder discover() {
+      this.discover = true;
       return this;
     }
 
@@ -108,19 +122,22 @@ public final class Cluster {
      * The backend, to hand to {@code JobServer.builder().backend(...)}; it joins the cluster when
      * the server starts it.
      *
-     * @throws IllegalStateException when no security was chosen, or no node was given
+     * @throws IllegalStateException when no security was chosen, or neither nodes nor discovery (or
+     *     both)
      */
     public Backend build() {
       if (security == null) {
         throw new IllegalStateException(
             "the cluster needs security: a shared secret, certificates, or insecure() on purpose");
       }
-      if (nodes.isEmpty()) {
+      if (discover == !nodes.isEmpty()) {
         throw new IllegalStateException(
-            "the cluster needs at least one node: nodes(\"host:port\")");
+            discover
+                ? "choose nodes(...) or discover(), not both"
+                : "the cluster needs nodes(\"host:port\", ...) or discover()");
       }
       return new ClusterBackend(
-          new Config(cluster, bind, List.copyOf(nodes), security, joinTimeout));
+          new Config(cluster, bind, List.copyOf(nodes), security, joinTimeout, discover));
     }
   }
 }

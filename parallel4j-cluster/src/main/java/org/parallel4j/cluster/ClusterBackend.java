@@ -127,7 +127,13 @@ final class ClusterBackend implements Backend {
     dispatcher.start(); // sends the greetings; takes no job until ready
     try {
       channel =
-          membership.channel(config.security(), config.cluster(), config.bind(), 0, config.nodes());
+          membership.channel(
+              config.security(),
+              config.cluster(),
+              config.bind(),
+              0,
+              config.nodes(),
+              config.discover());
       channel.setReceiver(new Inbox()); // its first view greets the members
       channel.connect(config.cluster());
     } catch (Exception e) {
@@ -135,7 +141,7 @@ final class ClusterBackend implements Backend {
       throw new IllegalStateException(
           serverName + ": cannot join cluster " + config.cluster() + ": " + e.getMessage(), e);
     }
-    List<String> missing = awaitNodes();
+    List<String> missing = config.discover() ? awaitFirstNode() : awaitNodes();
     if (!missing.isEmpty()) {
       channel.close();
       stopThreads();
@@ -151,6 +157,31 @@ final class ClusterBackend implements Backend {
     }
     ready = true;
     wakeDispatcher();
+  }
+
+  /** With discovery: waits up to the join timeout for a first node; none is not an error. */
+  private List<String> awaitFirstNode() {
+    long deadline = System.nanoTime() + config.joinTimeout().toNanos();
+    synchronized (nodes) {
+      long left;
+      while (nodes.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+        try {
+          nodes.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    if (nodes.isEmpty()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          serverName
+              + ": no node found by multicast within "
+              + config.joinTimeout().toMillis()
+              + " ms; jobs wait for one");
+    }
+    return List.of();
   }
 
   private List<String> awaitNodes() {

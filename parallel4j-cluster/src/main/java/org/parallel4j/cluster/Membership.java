@@ -11,7 +11,7 @@ import org.jgroups.JChannel;
 import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.FRAG4;
 import org.jgroups.protocols.MERGE3;
-import org.jgroups.protocols.MFC;
+import org.jgroups.protocols.MPING;
 import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.UFC;
@@ -41,6 +41,15 @@ final class Membership {
   static final int VERIFY_MS = 1000;
   static final int MAX_WIRE_MESSAGE = 8 << 20;
 
+  /**
+   * The multicast group of {@code --discover}, administratively scoped: routers do not forward it.
+   * Discovery messages carry members' addresses only, in the clear; joining needs the TLS that
+   * follows.
+   */
+  static final String MULTICAST_GROUP = "239.255.80.4";
+
+  static final int MULTICAST_PORT = 47800;
+
   /** The refusals seen at TLS handshakes, by the peer's address: the reason, for messages. */
   final Map<String, String> refusals = new ConcurrentHashMap<>();
 
@@ -58,7 +67,7 @@ final class Membership {
    * @param cluster the cluster's name, which also salts the authority a shared secret makes
    * @param bind the address to listen on
    * @param port the port to listen on, 0 for a free one (TCPPING needs a fixed port: one that is
-   *     free now is taken)
+   *     free now is taken; multicast discovery would take any, but the same rule keeps it simple)
    * @param peers the members to look for at first (may be empty)
    */
   JChannel channel(
@@ -68,6 +77,22 @@ final class Membership {
       int port,
       List<InetSocketAddress> peers)
       throws Exception {
+    return channel(security, cluster, bind, port, peers, false);
+  }
+
+  /**
+   * A channel, not yet connected, that finds the other members by multicast ({@code discover}:
+   * JGroups' MPING on {@link #MULTICAST_GROUP}:{@link #MULTICAST_PORT}, time to live 1, so that it
+   * stays on the local network) or by the static list {@code peers} (TCPPING).
+   */
+  JChannel channel(
+      ClusterSecurity security,
+      String cluster,
+      InetAddress bind,
+      int port,
+      List<InetSocketAddress> peers,
+      boolean discover)
+      throws Exception {
     TCP tcp = new TCP();
     tcp.setBindAddress(bind);
     tcp.setBindPort(port == 0 ? freePort(bind) : port);
@@ -75,7 +100,7 @@ final class Membership {
     tcp.tcpNodelay(true);
     tcp.setMaxLength(MAX_WIRE_MESSAGE);
     tcp.enableSuspectEvents(true);
-    tcp.setSockConnTimeout(2000);
+    tcp.setSockConnTimeout(500);
     tcp.setValue("log_details", false);
     SSLContext tls =
         Tls.context(
@@ -99,11 +124,21 @@ final class Membership {
               + Addresses.format(bind, port)
               + " can run code here");
     }
-    TCPPING discovery = new TCPPING();
-    List<InetSocketAddress> hosts = new ArrayList<>(peers);
-    discovery.setInitialHosts(hosts);
-    discovery.setPortRange(0);
-    discovery.setValue("send_cache_on_join", true);
+    Protocol discovery;
+    if (discover) {
+      discovery =
+          new MPING()
+              .setValue("bind_addr", bind)
+              .setValue("mcast_addr", InetAddress.getByName(MULTICAST_GROUP))
+              .setValue("mcast_port", MULTICAST_PORT)
+              .setValue("ip_ttl", 1);
+    } else {
+      TCPPING tcpping = new TCPPING();
+      tcpping.setInitialHosts(new ArrayList<>(peers));
+      tcpping.setPortRange(0);
+      tcpping.setValue("send_cache_on_join", true);
+      discovery = tcpping;
+    }
     GMS gms = new GMS();
     gms.setJoinTimeout(1000);
     gms.setLeaveTimeout(1000);
@@ -120,11 +155,11 @@ final class Membership {
                 .setValue("timeout", (long) HEARTBEAT_TIMEOUT_MS),
             new VERIFY_SUSPECT2().setValue("timeout", (long) VERIFY_MS),
             new NAKACK2().setValue("use_mcast_xmit", false),
-            new UNICAST3(),
+            // a member that left is forgotten soon: retransmitting to it would try to connect
+            new UNICAST3().setValue("conn_close_timeout", 2000L),
             new STABLE(),
             gms,
             new UFC(),
-            new MFC(),
             new FRAG4());
     JChannel channel = new JChannel(stack);
     channel.setName(who.replace(' ', '-'));

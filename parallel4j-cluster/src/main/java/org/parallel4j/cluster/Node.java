@@ -87,7 +87,8 @@ public final class Node implements AutoCloseable {
       int maxTasksPerWorker,
       List<String> workerJvmArgs,
       ClusterSecurity security,
-      java.nio.file.Path classCache) {}
+      java.nio.file.Path classCache,
+      boolean discover) {}
 
   private Node(Config config) throws Exception {
     this.config = config;
@@ -113,7 +114,12 @@ public final class Node implements AutoCloseable {
         new Membership(LOG, "node " + Addresses.format(config.bind(), config.port()));
     this.channel =
         membership.channel(
-            config.security(), config.cluster(), config.bind(), config.port(), config.peers());
+            config.security(),
+            config.cluster(),
+            config.bind(),
+            config.port(),
+            config.peers(),
+            config.discover());
     channel.setReceiver(new Inbox());
     this.local = b.name("node-" + config.port()).build();
     try {
@@ -649,6 +655,7 @@ public final class Node implements AutoCloseable {
     private int maxTasksPerWorker;
     private final List<String> workerJvmArgs = new ArrayList<>();
     private ClusterSecurity security;
+    private boolean discover;
     private java.nio.file.Path classCache =
         java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "parallel4j", "classes");
 
@@ -690,6 +697,15 @@ public final class Node implements AutoCloseable {
       for (String p : peers) {
         this.peers.add(Addresses.parse("peers", p));
       }
+      return this;
+    }
+
+    /**
+     * Finds the other members by multicast on the local network (Parallel Python's {@code -a}),
+     * instead of the static list of {@link #peers}. Bind to an address of that network.
+     */
+    public Builder discover() {
+      this.discover = true;
       return this;
     }
 
@@ -747,6 +763,9 @@ public final class Node implements AutoCloseable {
         throw new IllegalStateException(
             "a node needs security: a shared secret, certificates, or insecure() on purpose");
       }
+      if (discover && !peers.isEmpty()) {
+        throw new IllegalStateException("choose peers(...) or discover(), not both");
+      }
       Config c =
           new Config(
               cluster,
@@ -758,7 +777,8 @@ public final class Node implements AutoCloseable {
               maxTasksPerWorker,
               List.copyOf(workerJvmArgs),
               security,
-              classCache);
+              classCache,
+              discover);
       try {
         return new Node(c);
       } catch (RuntimeException e) {

@@ -62,7 +62,21 @@ public final class NodeLauncher {
       Map<String, String> environment,
       List<String> jvmArgs,
       Consumer<String> lines) {
-    List<String> command = new ArrayList<>();
+    return launch(List.of(), port, args, environment, jvmArgs, lines);
+  }
+
+  /**
+   * As {@link #launch(int, List, Map, List, Consumer)}, the command run through {@code prefix}
+   * (such as {@code ip netns exec NAME}, which runs it in a network namespace).
+   */
+  public static Launched launch(
+      List<String> prefix,
+      int port,
+      List<String> args,
+      Map<String, String> environment,
+      List<String> jvmArgs,
+      Consumer<String> lines) {
+    List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

@@ -89,9 +89,9 @@ public final class NodeMain {
   }
 
   /**
-   * Options: {@code --bind ADDR --port N --workers N --threads --cluster NAME --peers H:P,...
-   * --secret-file FILE | --secret-env VAR | --insecure --max-tasks-per-worker N --worker-jvm-arg
-   * ARG --pid-file FILE}.
+   * Options: {@code --bind ADDR --port N --workers N --threads --cluster NAME --peers H:P,... |
+   * --discover --secret-file FILE | --secret-env VAR | --insecure --max-tasks-per-worker N
+   * --worker-jvm-arg ARG --pid-file FILE}.
    *
    * @throws IllegalArgumentException naming the option that is wrong
    */
@@ -107,6 +107,7 @@ public final class NodeMain {
         case "--port" -> b.port(number(a, opt));
         case "--workers" -> b.workers(number(a, opt));
         case "--threads" -> b.threads();
+        case "--discover" -> b.discover();
         case "--cluster" -> b.cluster(value(a, opt));
         case "--peers" -> b.peers(List.of(value(a, opt).split(",")));
         case "--max-tasks-per-worker" -> b.maxTasksPerWorker(number(a, opt));
