@@ -17,6 +17,9 @@ module org.parallel4j {
   exports org.parallel4j.spi;
   exports org.parallel4j.loops;
   exports org.parallel4j.shared;
+
+  uses org.parallel4j.spi.ClusterProvider; // nodes(...) and discover() in the builder
+
   // the cluster ships jobs as the process engine does: encoded by the codec, functions apart
   exports org.parallel4j.codec to
       org.parallel4j.cluster;

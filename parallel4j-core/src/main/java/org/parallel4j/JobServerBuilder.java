@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.parallel4j.process.WorkerOptions;
 import org.parallel4j.spi.Backend;
+import org.parallel4j.spi.ClusterProvider;
 import org.parallel4j.spi.Codec;
 
 /**
@@ -30,6 +31,74 @@ public final class JobServerBuilder {
   private java.time.Duration taskDeadline;
   private Codec codec;
   private final List<Backend> backends = new ArrayList<>();
+  private final List<String> nodes = new ArrayList<>();
+  private boolean discover;
+  private boolean noLocalWorkers;
+  private java.nio.file.Path clusterSecretFile;
+  private String clusterSecretVariable;
+  private boolean insecureCluster;
+
+  /**
+   * Runs jobs on these cluster nodes too, {@code host:port} each (Parallel Python's {@code
+   * ppservers}); needs {@code parallel4j-cluster} on the class path and one of {@link
+   * #clusterSecretFile}, {@link #clusterSecretFromEnvironment} or {@link #insecureCluster}. The
+   * server fails to start when one of them does not answer, naming it.
+   */
+  public JobServerBuilder nodes(String... addresses) {
+    for (String a : addresses) {
+      nodes.add(Objects.requireNonNull(a, "nodes"));
+    }
+    return this;
+  }
+
+  /**
+   * Runs jobs on every node found by multicast on the local network (pp's {@code
+   * ppservers=("*",)}); as {@link #nodes}, needs {@code parallel4j-cluster} and credentials.
+   */
+  public JobServerBuilder discover() {
+    this.discover = true;
+    return this;
+  }
+
+  /**
+   * Local worker processes beside the nodes (Parallel Python's {@code ncpus}): {@code
+   * processes(n)}, or none for 0 ({@code ncpus=0}: nodes only).
+   */
+  public JobServerBuilder localWorkers(int workers) {
+    if (workers < 0) {
+      throw new IllegalArgumentException("localWorkers: " + workers + " (expected: >= 0)");
+    }
+    if (workers == 0) {
+      if (engine != null) {
+        throw new IllegalStateException("engine: already set to " + describe(engine, this.workers));
+      }
+      noLocalWorkers = true;
+      return this;
+    }
+    return processes(workers);
+  }
+
+  /** The cluster's shared secret: the first line of {@code file} (pp's {@code secret}). */
+  public JobServerBuilder clusterSecretFile(java.nio.file.Path file) {
+    Objects.requireNonNull(file, "clusterSecretFile");
+    checkUnset("clusterSecretFile", this.clusterSecretFile);
+    this.clusterSecretFile = file;
+    return this;
+  }
+
+  /** The cluster's shared secret, in environment variable {@code variable}. */
+  public JobServerBuilder clusterSecretFromEnvironment(String variable) {
+    Objects.requireNonNull(variable, "clusterSecretFromEnvironment");
+    checkUnset("clusterSecretFromEnvironment", this.clusterSecretVariable);
+    this.clusterSecretVariable = variable;
+    return this;
+  }
+
+  /** No authentication and no encryption between the server and its nodes: a trusted network. */
+  public JobServerBuilder insecureCluster() {
+    this.insecureCluster = true;
+    return this;
+  }
 
   /**
    * Adds a backend of your own (a remote node, a test backend) beside the engine, or instead of
@@ -209,7 +278,38 @@ public final class JobServerBuilder {
    * @throws IllegalStateException when no engine was chosen
    */
   public JobServer build() {
-    if (engine == null && backends.isEmpty()) {
+    boolean cluster = discover || !nodes.isEmpty();
+    int credentials =
+        (clusterSecretFile != null ? 1 : 0)
+            + (clusterSecretVariable != null ? 1 : 0)
+            + (insecureCluster ? 1 : 0);
+    if (cluster && credentials != 1) {
+      throw new IllegalStateException(
+          credentials == 0
+              ? "nodes: how does the server authenticate? clusterSecretFile(path),"
+                  + " clusterSecretFromEnvironment(variable), or insecureCluster() on purpose"
+              : "choose one of clusterSecretFile, clusterSecretFromEnvironment and insecureCluster");
+    }
+    if (!cluster && (credentials > 0 || noLocalWorkers)) {
+      throw new IllegalStateException(
+          "cluster options without nodes(...) or discover(): nothing would use them");
+    }
+    List<Backend> all = new ArrayList<>(backends);
+    if (cluster) {
+      ClusterProvider provider =
+          java.util.ServiceLoader.load(
+                  ClusterProvider.class, JobServerBuilder.class.getClassLoader())
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "nodes(...) and discover() need parallel4j-cluster on the class path"));
+      all.add(
+          provider.connect(
+              new ClusterProvider.Request(
+                  nodes, discover, clusterSecretFile, clusterSecretVariable, insecureCluster)));
+    }
+    if (engine == null && all.isEmpty()) {
       throw new IllegalStateException(
           "engine: not set (expected: threads(n), virtualThreads(), virtualThreads(n),"
               + " processes(n) or a backend(...))");
@@ -220,10 +320,10 @@ public final class JobServerBuilder {
               + ": worker process options, but the engine is "
               + (engine == null ? "not set" : describe(engine, workers)));
     }
-    return new JobServer(config());
+    return new JobServer(config(all));
   }
 
-  private Config config() {
+  private Config config(List<Backend> all) {
     return new Config(
         name,
         engine,
@@ -233,7 +333,7 @@ public final class JobServerBuilder {
         taskDeadline == null ? 0 : taskDeadline.toNanos(),
         codec,
         workerOptions,
-        List.copyOf(backends));
+        List.copyOf(all));
   }
 
   /** The local engines a builder can choose. */
