@@ -98,6 +98,15 @@ final class NodeCommand implements Callable<Integer> {
     String secretEnv;
 
     @Option(
+        names = "--certificates",
+        arity = "3",
+        paramLabel = "FILE",
+        description =
+            "mutual TLS with your own certificates: MEMBER.p12 TRUST.p12 PASSWORD-FILE"
+                + " (see 'parallel4j certs init')")
+    List<Path> certificates;
+
+    @Option(
         names = "--insecure",
         description = "no authentication, no encryption: anyone who reaches the port runs code")
     boolean insecure;
@@ -108,6 +117,10 @@ final class NodeCommand implements Callable<Integer> {
       }
       if (secretEnv != null) {
         return ClusterSecurity.secretFromEnvironment(secretEnv);
+      }
+      if (certificates != null) {
+        return ClusterSecurity.certificates(
+            certificates.get(0), certificates.get(1), certificates.get(2));
       }
       return ClusterSecurity.insecure();
     }

@@ -128,6 +128,27 @@ public final class ClusterSecurity {
   }
 
   /**
+   * Certificates of your own, one password for both stores in the first line of {@code
+   * passwordFile}: what {@code parallel4j certs init} makes ({@code member-N.p12}, {@code
+   * trust.p12}, {@code password}).
+   *
+   * @throws IllegalArgumentException when the password file cannot be read
+   */
+  public static ClusterSecurity certificates(Path keyStore, Path trustStore, Path passwordFile) {
+    Objects.requireNonNull(passwordFile, "passwordFile");
+    String text;
+    try {
+      text = Files.readString(passwordFile, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "cannot read the password file " + passwordFile + ": " + e, e);
+    }
+    int end = text.indexOf('\n');
+    char[] password = (end < 0 ? text : text.substring(0, end)).strip().toCharArray();
+    return certificates(keyStore, password, trustStore, password);
+  }
+
+  /**
    * No authentication and no encryption: anyone who reaches a node's port can run code there. For a
    * network you trust entirely; each member logs a warning.
    */

@@ -90,8 +90,8 @@ public final class NodeMain {
 
   /**
    * Options: {@code --bind ADDR --port N --workers N --threads --cluster NAME --peers H:P,... |
-   * --discover --secret-file FILE | --secret-env VAR | --insecure --max-tasks-per-worker N
-   * --worker-jvm-arg ARG --pid-file FILE}.
+   * --discover --secret-file FILE | --secret-env VAR | --certificates MEMBER TRUST PASSWORD-FILE |
+   * --insecure --max-tasks-per-worker N --worker-jvm-arg ARG --pid-file FILE}.
    *
    * @throws IllegalArgumentException naming the option that is wrong
    */
@@ -120,6 +120,13 @@ public final class NodeMain {
           security = ClusterSecurity.secretFromEnvironment(value(a, opt));
           choices++;
         }
+        case "--certificates" -> {
+          Path member = Path.of(value(a, opt));
+          Path trust = Path.of(value(a, opt));
+          Path password = Path.of(value(a, opt));
+          security = ClusterSecurity.certificates(member, trust, password);
+          choices++;
+        }
         case "--insecure" -> {
           security = ClusterSecurity.insecure();
           choices++;
@@ -132,9 +139,10 @@ public final class NodeMain {
     if (choices != 1) {
       throw new IllegalArgumentException(
           choices == 0
-              ? "choose how members authenticate: --secret-file FILE, --secret-env VARIABLE, or"
-                  + " --insecure on a network you trust entirely"
-              : "choose one of --secret-file, --secret-env and --insecure");
+              ? "choose how members authenticate: --secret-file FILE, --secret-env VARIABLE,"
+                  + " --certificates MEMBER.p12 TRUST.p12 PASSWORD-FILE, or --insecure on a"
+                  + " network you trust entirely"
+              : "choose one of --secret-file, --secret-env, --certificates and --insecure");
     }
     return b.security(security);
   }

@@ -171,6 +171,12 @@ final class Tls {
 
   /** A key store holding a new member key and its certificate, signed by {@code authority}. */
   static KeyStore memberStore(Authority authority, String name) throws GeneralSecurityException {
+    return memberStore(authority, name, IN_MEMORY);
+  }
+
+  /** As {@link #memberStore(Authority, String)}, its key protected by {@code password}. */
+  static KeyStore memberStore(Authority authority, String name, char[] password)
+      throws GeneralSecurityException {
     KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     Instant now = Instant.now();
     X509Certificate certificate =
@@ -186,7 +192,7 @@ final class Tls {
     store.setKeyEntry(
         "member",
         pair.getPrivate(),
-        IN_MEMORY,
+        password,
         new Certificate[] {certificate, authority.certificate()});
     return store;
   }
@@ -199,6 +205,18 @@ final class Tls {
 
   static char[] inMemoryPassword() {
     return IN_MEMORY.clone();
+  }
+
+  /** A key store holding {@code authority}'s key and certificate, to sign more members later. */
+  static KeyStore authorityStore(Authority authority, char[] password)
+      throws GeneralSecurityException {
+    KeyStore store = emptyStore();
+    store.setKeyEntry(
+        "cluster-authority",
+        authority.key(),
+        password,
+        new Certificate[] {authority.certificate()});
+    return store;
   }
 
   private static X509Certificate authorityCertificate(

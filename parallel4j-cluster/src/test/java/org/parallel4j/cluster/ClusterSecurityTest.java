@@ -155,4 +155,53 @@ class ClusterSecurityTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("security");
   }
+
+  /**
+   * Mutual TLS with certificates of one's own ({@code certs init}): a member of the same authority
+   * is served, a member of another authority is refused naming the node.
+   */
+  @Test
+  void certificatesOfOneAuthorityAreTrustedAndAnotherAuthoritysAreNot(@TempDir Path dir)
+      throws Exception {
+    Path ours = dir.resolve("ours");
+    Path theirs = dir.resolve("theirs");
+    Certificates.init(ours, 2);
+    Certificates.init(theirs, 1);
+    assertThatThrownBy(() -> Certificates.init(ours, 1))
+        .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+    int port = NodeProcesses.freePort();
+    NodeProcesses.Started certified =
+        nodes.start(
+            port,
+            List.of(
+                "--workers",
+                "1",
+                "--threads",
+                "--certificates",
+                ours.resolve("member-1.p12").toString(),
+                ours.resolve("trust.p12").toString(),
+                ours.resolve("password").toString()),
+            null);
+    java.util.function.Function<Path, JobServer> serverFrom =
+        d ->
+            JobServer.builder()
+                .backend(
+                    Cluster.builder()
+                        .nodes(certified.address())
+                        .security(
+                            ClusterSecurity.certificates(
+                                d.resolve(d.equals(ours) ? "member-2.p12" : "member-1.p12"),
+                                d.resolve("trust.p12"),
+                                d.resolve("password")))
+                        .joinTimeout(Duration.ofSeconds(5))
+                        .build())
+                .build();
+    try (JobServer ok = serverFrom.apply(ours)) {
+      assertThat(ok.submit(() -> "trusted").get(30, SECONDS)).isEqualTo("trusted");
+    }
+    assertThatThrownBy(() -> serverFrom.apply(theirs))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(certified.address())
+        .hasMessageContaining("another cluster");
+  }
 }
