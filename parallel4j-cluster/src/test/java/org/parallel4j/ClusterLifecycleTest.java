@@ -124,6 +124,13 @@ class ClusterLifecycleTest {
     assertThat(jobs.stream().filter(j -> j.ranOn().equals("cluster/" + late.address())).count())
         .as("jobs run on the node that joined")
         .isPositive();
+    Stats.Backend cluster = server.stats().backends().get(0);
+    assertThat(cluster.perWorker())
+        .as("a stats row per node, as pp's print_stats")
+        .extracting(Stats.Worker::name)
+        .containsExactlyInAnyOrder(first.get(0).address(), late.address());
+    assertThat(cluster.perWorker().stream().mapToLong(Stats.Worker::jobs).sum())
+        .isEqualTo(cluster.jobs());
   }
 
   @Test

@@ -800,13 +800,24 @@ public final class JobServer implements ExecutorService {
     List<Stats.Backend> rows = new ArrayList<>(everyLane.size());
     for (Lane lane : everyLane) {
       long jobs = lane.jobs();
+      List<Stats.Worker> perWorker = new ArrayList<>();
+      for (var e : lane.tallies().entrySet()) {
+        long n = e.getValue().jobs.sum();
+        perWorker.add(
+            new Stats.Worker(
+                e.getKey(),
+                n,
+                total == 0 ? 0 : 100.0 * n / total,
+                Duration.ofNanos(e.getValue().nanos.sum())));
+      }
       rows.add(
           new Stats.Backend(
               lane.backendName(),
               List.of(lanes).contains(lane) ? lane.backend().workers() : 0,
               jobs,
               total == 0 ? 0 : 100.0 * jobs / total,
-              Duration.ofNanos(lane.nanos())));
+              Duration.ofNanos(lane.nanos()),
+              perWorker));
     }
     return new Stats(
         name,

@@ -36,6 +36,16 @@ final class Lane implements WorkSource, BackendContext {
   private final java.util.List<Worker> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final LongAdder jobs = new LongAdder();
   private final LongAdder nanos = new LongAdder();
+  // per worker name, for a backend that asks for it (Backend.statsPerWorker); else empty
+  private final java.util.Map<String, Tally> tallies =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
+
+  /** Jobs run and their time, under one worker name. */
+  static final class Tally {
+    final LongAdder jobs = new LongAdder();
+    final LongAdder nanos = new LongAdder();
+  }
+
   private volatile boolean closed;
   private volatile boolean started; // its backend's start returned
   private final java.util.concurrent.atomic.AtomicBoolean stopping =
@@ -163,7 +173,10 @@ final class Lane implements WorkSource, BackendContext {
       throw new IllegalStateException(
           backendName + ": a local backend's workers cannot be lost, so it registers none");
     }
-    Worker w = new Worker(name);
+    Worker w =
+        new Worker(
+            name,
+            backend.statsPerWorker() ? tallies.computeIfAbsent(name, n -> new Tally()) : null);
     workers.add(w);
     return w;
   }
@@ -258,7 +271,18 @@ final class Lane implements WorkSource, BackendContext {
     Job<Object> job = l.job();
     job.ended(now);
     jobs.increment();
-    nanos.add(now - job.startedAt());
+    long ran = now - job.startedAt();
+    nanos.add(ran);
+    Worker w = l.worker();
+    if (w != null && w.tally != null) {
+      w.tally.jobs.increment();
+      w.tally.nanos.add(ran);
+    }
+  }
+
+  /** Jobs and time per worker name, in name order; empty unless the backend asked for them. */
+  java.util.Map<String, Tally> tallies() {
+    return tallies;
   }
 
   /** The job has completed and its callbacks have run. */
@@ -286,12 +310,14 @@ final class Lane implements WorkSource, BackendContext {
    */
   final class Worker implements WorkerHandle {
     private final String name;
+    final Tally tally; // null unless the backend asked for stats per worker
     private volatile boolean lost;
     private Lease head; // guarded by this
     private int held; // guarded by this
 
-    Worker(String name) {
+    Worker(String name, Tally tally) {
       this.name = name;
+      this.tally = tally;
     }
 
     Lane lane() {

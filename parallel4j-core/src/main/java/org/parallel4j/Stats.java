@@ -50,7 +50,39 @@ public record Stats(
    * @param percent its share of all jobs run, 0 to 100
    * @param totalTime the sum of its jobs' run times
    */
-  public record Backend(String name, int workers, long jobs, double percent, Duration totalTime) {
+  public record Backend(
+      String name,
+      int workers,
+      long jobs,
+      double percent,
+      Duration totalTime,
+      List<Worker> perWorker) {
+    /** Copies {@code perWorker}. */
+    public Backend {
+      perWorker = List.copyOf(perWorker);
+    }
+
+    /** A row with no per-worker rows. */
+    public Backend(String name, int workers, long jobs, double percent, Duration totalTime) {
+      this(name, workers, jobs, percent, totalTime, List.of());
+    }
+
+    /** The mean run time of its jobs, {@link Duration#ZERO} when none ran. */
+    public Duration meanTime() {
+      return jobs == 0 ? Duration.ZERO : totalTime.dividedBy(jobs);
+    }
+  }
+
+  /**
+   * One worker's share, for a backend whose workers keep their names (a cluster's nodes, pp's
+   * ppservers).
+   *
+   * @param name the worker, such as {@code 10.0.0.2:7800}
+   * @param jobs the jobs that ran on it
+   * @param percent its share of all jobs run, 0 to 100
+   * @param totalTime the sum of its jobs' run times
+   */
+  public record Worker(String name, long jobs, double percent, Duration totalTime) {
     /** The mean run time of its jobs, {@link Duration#ZERO} when none ran. */
     public Duration meanTime() {
       return jobs == 0 ? Duration.ZERO : totalTime.dividedBy(jobs);
@@ -83,6 +115,16 @@ public record Stats(
               b.percent(),
               b.totalTime().toNanos() / 1e9,
               b.meanTime().toNanos() / 1e6));
+      for (Worker w : b.perWorker()) {
+        sb.append(
+            String.format(
+                "   %-18s %8d %7.2f %14.3f %14.3f%n",
+                w.name(),
+                w.jobs(),
+                w.percent(),
+                w.totalTime().toNanos() / 1e9,
+                w.meanTime().toNanos() / 1e6));
+      }
     }
     return sb.toString();
   }

@@ -121,27 +121,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       out.printf("Time elapsed: %.3f s%n", (System.nanoTime() - t0) / 1e9);
       out.print(server.stats()); // pp: job_server.print_stats()
-      if (nodes > 0) {
-        printPerNode(results, out);
-      }
       out.flush();
-    }
-  }
-
-  /** Where the jobs ran, one row per node, as pp's print_stats lists its ppservers. */
-  private static void printPerNode(List<Job<Long>> results, PrintWriter out) {
-    java.util.Map<String, long[]> rows = new java.util.TreeMap<>();
-    for (Job<Long> j : results) {
-      long[] r = rows.computeIfAbsent(j.ranOn(), k -> new long[2]);
-      r[0]++;
-      r[1] += j.runTime().toNanos();
-    }
-    out.printf(" %-24s %8s %7s %14s %14s%n", "node", "jobs", "%", "total time s", "mean time ms");
-    for (java.util.Map.Entry<String, long[]> e : rows.entrySet()) {
-      long[] r = e.getValue();
-      out.printf(
-          " %-24s %8d %7.2f %14.3f %14.3f%n",
-          e.getKey(), r[0], 100.0 * r[0] / results.size(), r[1] / 1e9, r[1] / 1e6 / r[0]);
     }
   }
 }

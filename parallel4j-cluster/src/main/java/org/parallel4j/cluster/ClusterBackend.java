@@ -92,6 +92,12 @@ final class ClusterBackend implements Backend {
     return "cluster";
   }
 
+  /** Each node is a row of {@code stats()}, as pp's print_stats lists its ppservers. */
+  @Override
+  public boolean statsPerWorker() {
+    return true;
+  }
+
   @Override
   public Object prepare(TaskBody task, Object argument) {
     code.rememberTask(task); // where a node that lacks its classes gets them

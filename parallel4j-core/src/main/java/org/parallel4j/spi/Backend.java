@@ -36,6 +36,15 @@ public interface Backend {
     return false;
   }
 
+  /**
+   * Whether {@code stats()} lists this backend's workers one by one, by the names they were
+   * registered with ({@link BackendContext#worker}): for workers that keep their names, such as a
+   * cluster's nodes (a node that rejoins adds to its row). False by default.
+   */
+  default boolean statsPerWorker() {
+    return false;
+  }
+
   /** A short name for stats and for where a job ran, such as {@code threads}. */
   String name();
 
