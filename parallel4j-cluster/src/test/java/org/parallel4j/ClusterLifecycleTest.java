@@ -2,6 +2,7 @@ package org.parallel4j;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
@@ -198,5 +199,35 @@ class ClusterLifecycleTest {
     assertThat(server.submit(() -> "free").get(60, SECONDS)).isEqualTo("free");
     assertThat(started.get(0).output())
         .anyMatch(l -> l.contains("left the cluster") && l.contains("1 running jobs cancelled"));
+  }
+
+  /**
+   * With no node left, jobs wait and stats() says why; with a bound, they fail after it, saying so.
+   */
+  @Test
+  void withNoNodeReachableJobsWaitSayingWhyAndFailAfterTheBound() throws Exception {
+    List<NodeProcesses.Started> started = nodes.startThreadNodes(1, 1);
+    server =
+        JobServer.builder()
+            .backend(
+                Cluster.builder()
+                    .nodes(started.get(0).address())
+                    .security(NodeProcesses.security())
+                    .failWithoutNodesAfter(Duration.ofSeconds(2))
+                    .build())
+            .build();
+    assertThat(server.submit(() -> "before").get(30, SECONDS)).isEqualTo("before");
+    assertThat(server.stats().backends().get(0).status()).isNull();
+    nodes.kill(started.get(0).pid());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> server.stats().backends().get(0).status() != null);
+    assertThat(server.stats().toString()).contains("no node reachable for", "fail after 2 s");
+    Job<String> stranded = server.submit(() -> "never");
+    assertThatThrownBy(() -> stranded.get(30, SECONDS))
+        .isInstanceOf(java.util.concurrent.ExecutionException.class)
+        .cause()
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("has been reachable for 2 s");
   }
 }

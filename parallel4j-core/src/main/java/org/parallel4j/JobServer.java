@@ -817,7 +817,8 @@ public final class JobServer implements ExecutorService {
               jobs,
               total == 0 ? 0 : 100.0 * jobs / total,
               Duration.ofNanos(lane.nanos()),
-              perWorker));
+              perWorker,
+              List.of(lanes).contains(lane) ? lane.backend().status() : null));
     }
     return new Stats(
         name,

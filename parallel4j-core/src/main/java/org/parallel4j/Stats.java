@@ -49,6 +49,9 @@ public record Stats(
    * @param jobs the jobs that ran on it, failed ones included
    * @param percent its share of all jobs run, 0 to 100
    * @param totalTime the sum of its jobs' run times
+   * @param perWorker a row per worker, for a backend whose workers keep their names (a cluster's
+   *     nodes); empty otherwise
+   * @param status why it runs nothing now ({@code no node reachable for 12 s}), or null
    */
   public record Backend(
       String name,
@@ -56,15 +59,16 @@ public record Stats(
       long jobs,
       double percent,
       Duration totalTime,
-      List<Worker> perWorker) {
+      List<Worker> perWorker,
+      String status) {
     /** Copies {@code perWorker}. */
     public Backend {
       perWorker = List.copyOf(perWorker);
     }
 
-    /** A row with no per-worker rows. */
+    /** A row with no per-worker rows and no status. */
     public Backend(String name, int workers, long jobs, double percent, Duration totalTime) {
-      this(name, workers, jobs, percent, totalTime, List.of());
+      this(name, workers, jobs, percent, totalTime, List.of(), null);
     }
 
     /** The mean run time of its jobs, {@link Duration#ZERO} when none ran. */
@@ -115,6 +119,9 @@ public record Stats(
               b.percent(),
               b.totalTime().toNanos() / 1e9,
               b.meanTime().toNanos() / 1e6));
+      if (b.status() != null) {
+        sb.append("   (").append(b.status()).append(")").append(System.lineSeparator());
+      }
       for (Worker w : b.perWorker()) {
         sb.append(
             String.format(

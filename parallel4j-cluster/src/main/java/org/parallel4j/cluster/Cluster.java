@@ -48,7 +48,8 @@ public final class Cluster {
       List<InetSocketAddress> nodes,
       ClusterSecurity security,
       Duration joinTimeout,
-      boolean discover) {}
+      boolean discover,
+      Duration failWithoutNodesAfter) {}
 
   /**
    * How a job server reaches its nodes. Options are checked as they are set; a value out of range
@@ -61,6 +62,7 @@ public final class Cluster {
     private ClusterSecurity security;
     private Duration joinTimeout = Duration.ofSeconds(10);
     private boolean discover;
+    private Duration failWithoutNodesAfter;
 
     private Builder() {}
 
@@ -84,6 +86,21 @@ public final class Cluster {
      */
     public Builder discover() {
       this.discover = true;
+      return this;
+    }
+
+    /**
+     * Fails the queued jobs this backend would take once no node has been reachable for {@code
+     * bound}, with an error that says so, instead of letting them wait (the default: jobs wait for
+     * a node, and {@code stats()} and the log say why). For a server whose only workers are nodes;
+     * beside local workers, the jobs they could run would fail too.
+     */
+    public Builder failWithoutNodesAfter(Duration bound) {
+      Objects.requireNonNull(bound, "failWithoutNodesAfter");
+      if (bound.isNegative() || bound.isZero()) {
+        throw new IllegalArgumentException("failWithoutNodesAfter: " + bound + " (expected: > 0)");
+      }
+      this.failWithoutNodesAfter = bound;
       return this;
     }
 
@@ -137,7 +154,14 @@ public final class Cluster {
                 : "the cluster needs nodes(\"host:port\", ...) or discover()");
       }
       return new ClusterBackend(
-          new Config(cluster, bind, List.copyOf(nodes), security, joinTimeout, discover));
+          new Config(
+              cluster,
+              bind,
+              List.copyOf(nodes),
+              security,
+              joinTimeout,
+              discover,
+              failWithoutNodesAfter));
     }
   }
 }

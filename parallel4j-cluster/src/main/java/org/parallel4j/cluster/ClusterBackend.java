@@ -2,6 +2,7 @@ package org.parallel4j.cluster;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -81,6 +82,7 @@ final class ClusterBackend implements Backend {
   private volatile boolean parked;
   private volatile boolean ready; // started: jobs may be taken
   private volatile boolean stopping;
+  private volatile long noNodeSince; // the server clock's reading when the last node went; 0: some
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
 
   ClusterBackend(Cluster.Config config) {
@@ -90,6 +92,64 @@ final class ClusterBackend implements Backend {
   @Override
   public String name() {
     return "cluster";
+  }
+
+  /** Says so while no node is reachable: jobs wait (or fail after the configured bound). */
+  @Override
+  public String status() {
+    long since = noNodeSince;
+    if (since == 0 || context == null) {
+      return null;
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "no node reachable for %.1f s; jobs %s",
+        (context.now() - since) / 1e9,
+        config.failWithoutNodesAfter() == null
+            ? "wait for one"
+            : "fail after " + config.failWithoutNodesAfter().toSeconds() + " s");
+  }
+
+  /** Notes that the last node went (or none came): jobs wait, and may fail after the bound. */
+  private void noNodes() {
+    if (!nodes.isEmpty() || noNodeSince != 0) {
+      return;
+    }
+    noNodeSince = Math.max(1, context.now());
+    LOG.log(
+        System.Logger.Level.WARNING,
+        serverName + ": no node of cluster " + config.cluster() + " is reachable; jobs wait");
+    Duration bound = config.failWithoutNodesAfter();
+    if (bound != null) {
+      try {
+        context.schedule(this::wakeDispatcher, bound.toNanos());
+      } catch (RuntimeException e) {
+        // the server is closing
+      }
+    }
+  }
+
+  /** While no node has been reachable for the bound: fails what is queued, saying why. */
+  private int failUnreachable() {
+    Duration bound = config.failWithoutNodesAfter();
+    long since = noNodeSince;
+    if (bound == null || since == 0 || context.now() - since < bound.toNanos()) {
+      return 0;
+    }
+    int failed = 0;
+    WorkItem item;
+    while (nodes.isEmpty() && (item = source.poll()) != null) {
+      item.fail(
+          new IllegalStateException(
+              serverName
+                  + ": no node of cluster "
+                  + config.cluster()
+                  + " has been reachable for "
+                  + bound.toSeconds()
+                  + " s (failWithoutNodesAfter)"));
+      failed++;
+    }
+    return failed;
   }
 
   /** Each node is a row of {@code stats()}, as pp's print_stats lists its ppservers. */
@@ -162,6 +222,7 @@ final class ClusterBackend implements Backend {
               + String.join(", ", missing));
     }
     ready = true;
+    results.add(this::noNodes); // on the results thread, after the greetings handled so far
     wakeDispatcher();
   }
 
@@ -373,6 +434,10 @@ final class ClusterBackend implements Backend {
     if (!ready || source.isEmpty()) {
       return false;
     }
+    if (nodes.isEmpty()) {
+      Duration bound = config.failWithoutNodesAfter();
+      return bound != null && noNodeSince != 0 && context.now() - noNodeSince >= bound.toNanos();
+    }
     for (NodeLink n : nodes.values()) {
       if (n.room() > 0) {
         return true;
@@ -396,6 +461,9 @@ final class ClusterBackend implements Backend {
   private int fill() {
     if (stopping || !ready) {
       return 0;
+    }
+    if (nodes.isEmpty()) {
+      return failUnreachable();
     }
     List<NodeLink> links = new ArrayList<>(nodes.values());
     int[] taken = {0};
@@ -600,6 +668,7 @@ final class ClusterBackend implements Backend {
     }
     NodeLink link = new NodeLink(this, from, name, workers, context.worker(name));
     NodeLink old = nodes.put(from, link);
+    noNodeSince = 0;
     if (old != null) {
       old.lose("the node greeted again");
     }
@@ -674,6 +743,7 @@ final class ClusterBackend implements Backend {
               + " jobs go back");
       n.lose(why);
       shareWorkers();
+      noNodes();
     }
   }
 

@@ -45,6 +45,14 @@ public interface Backend {
     return false;
   }
 
+  /**
+   * Why this backend runs nothing now, for {@code stats()} ({@code no node reachable for 12 s}), or
+   * null when it is fine. Cheap: read at each {@code stats()}. Null by default.
+   */
+  default String status() {
+    return null;
+  }
+
   /** A short name for stats and for where a job ran, such as {@code threads}. */
   String name();
 
