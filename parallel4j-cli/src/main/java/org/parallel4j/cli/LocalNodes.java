@@ -77,6 +77,11 @@ public final class LocalNodes implements AutoCloseable {
     }
   }
 
+  /** The JVM of node {@code i}, for benchmarks that kill or freeze it. */
+  public Process process(int i) {
+    return launched.get(i).process();
+  }
+
   public List<String> addresses() {
     return launched.stream().map(NodeLauncher.Launched::address).toList();
   }
