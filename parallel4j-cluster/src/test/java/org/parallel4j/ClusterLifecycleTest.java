@@ -230,4 +230,29 @@ class ClusterLifecycleTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("has been reachable for 2 s");
   }
+
+  /** A node frozen (SIGSTOP) while its job runs: the job runs again on the other node. */
+  @Test
+  void aJobOfAFrozenNodeRunsAgainElsewhere() throws Exception {
+    for (int round = 0; round < 2; round++) {
+      List<NodeProcesses.Started> started = nodes.startThreadNodes(2, 2);
+      try (JobServer s = serverOf(started)) {
+        s.submit(() -> 1).get(30, SECONDS);
+        Job<Long> job =
+            s.submit(
+                () -> {
+                  Gates.at(20, ProcessHandle.current().pid());
+                  Thread.sleep(500);
+                  return ProcessHandle.current().pid();
+                });
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Gates.where(20).isEmpty());
+        long frozen = Gates.where(20).get(0);
+        nodes.signal("-STOP", frozen);
+        assertThat(job.get(60, SECONDS)).as("round %d", round).isNotEqualTo(frozen);
+        nodes.signal("-CONT", frozen);
+        Gates.where.clear();
+      }
+      nodes.close();
+    }
+  }
 }

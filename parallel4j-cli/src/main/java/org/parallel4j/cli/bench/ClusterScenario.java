@@ -68,8 +68,15 @@ final class ClusterScenario {
         } else {
           new ProcessBuilder("kill", "-STOP", Long.toString(victim.pid())).start().waitFor();
         }
-        job.get();
-        seconds.add((System.nanoTime() - t0) / 1e9);
+        try {
+          job.get(120, java.util.concurrent.TimeUnit.SECONDS);
+          seconds.add((System.nanoTime() - t0) / 1e9);
+        } catch (java.util.concurrent.TimeoutException e) {
+          System.err.println(
+              "cluster: after kill -" + how + " the job did not complete within 120 s: " + job);
+          System.err.println(server.stats());
+          seconds.add(Double.POSITIVE_INFINITY);
+        }
         if (!how.equals("kill")) {
           new ProcessBuilder("kill", "-CONT", Long.toString(victim.pid())).start().waitFor();
         }
