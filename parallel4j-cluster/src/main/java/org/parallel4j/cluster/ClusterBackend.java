@@ -387,6 +387,9 @@ final class ClusterBackend implements Backend {
         if (stopping && nothingHeld()) {
           break;
         }
+        if (stopping) {
+          reportHeldWhileStopping();
+        }
         if (fill() == 0) {
           parked = true;
           if (!hasWork()) {
@@ -412,6 +415,30 @@ final class ClusterBackend implements Backend {
     Runnable done = onTerminated.get();
     if (done != null) {
       done.run();
+    }
+  }
+
+  private long stoppingSince;
+  private boolean reportedHeld;
+
+  /** Never a silent hang: a shutdown that waits on nodes says, once, for which jobs and where. */
+  private void reportHeldWhileStopping() {
+    long now = System.nanoTime();
+    if (stoppingSince == 0) {
+      stoppingSince = now;
+      context.schedule(this::wakeDispatcher, 10_000_000_000L);
+    } else if (!reportedHeld && now - stoppingSince > 10_000_000_000L) {
+      reportedHeld = true;
+      StringBuilder held = new StringBuilder();
+      for (NodeLink n : nodes.values()) {
+        if (!n.held.isEmpty()) {
+          held.append(" node ").append(n.name).append(": jobs ").append(n.held.keySet());
+          held.append(" (started ").append(n.started).append(");");
+        }
+      }
+      LOG.log(
+          System.Logger.Level.WARNING,
+          serverName + ": shutting down for 10 s, waiting for nodes to end their jobs:" + held);
     }
   }
 

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import org.jgroups.JChannel;
 import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.FRAG4;
@@ -21,7 +24,7 @@ import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.Protocol;
-import org.jgroups.util.TLSClientAuth;
+import org.jgroups.util.DefaultSocketFactory;
 
 /**
  * A member's JGroups channel: the one place that chooses the protocol stack, so that nodes and job
@@ -40,6 +43,7 @@ final class Membership {
   static final int HEARTBEAT_TIMEOUT_MS = 4000;
   static final int VERIFY_MS = 1000;
   static final int MAX_WIRE_MESSAGE = 8 << 20;
+  static final int HANDSHAKE_MS = 3000;
 
   /**
    * The multicast group of {@code --discover}, administratively scoped: routers do not forward it.
@@ -111,11 +115,7 @@ final class Membership {
               log.log(System.Logger.Level.WARNING, who + ": refused " + peer + ": " + reason);
             });
     if (tls != null) {
-      tcp.tls()
-          .enabled(true)
-          .setSSLContext(tls)
-          .setClientAuth(TLSClientAuth.NEED)
-          .setProtocols(new String[] {Tls.PROTOCOL});
+      tcp.setSocketFactory(socketFactory(tls));
     } else {
       log.log(
           System.Logger.Level.WARNING,
@@ -167,6 +167,42 @@ final class Membership {
     tcp.getDiagnosticsHandler().setEnabled(false);
     channel.setDiscardOwnMessages(true);
     return channel;
+  }
+
+  /**
+   * TLS 1.3 sockets that require the peer's certificate, and whose handshake, when this side
+   * connects, must end within {@link #HANDSHAKE_MS} ms: a peer that is frozen (SIGSTOP) still
+   * accepts connections in its kernel, and a handshake with it would otherwise wait for ever,
+   * holding JGroups' connection table, and every send with it. (JGroups' own TLS component sets no
+   * such bound.)
+   */
+  private static DefaultSocketFactory socketFactory(SSLContext tls) {
+    DefaultSocketFactory f = new DefaultSocketFactory(tls);
+    SSLParameters server = tls.getDefaultSSLParameters();
+    server.setProtocols(new String[] {Tls.PROTOCOL});
+    server.setNeedClientAuth(true);
+    f.setServerSocketConfigurator(s -> ((SSLServerSocket) s).setSSLParameters(server));
+    f.setSocketConfigurator(
+        s -> {
+          SSLSocket socket = (SSLSocket) s;
+          SSLParameters client = socket.getSSLParameters();
+          client.setProtocols(new String[] {Tls.PROTOCOL});
+          socket.setSSLParameters(client);
+          try {
+            socket.setSoTimeout(HANDSHAKE_MS);
+          } catch (java.net.SocketException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          socket.addHandshakeCompletedListener(
+              done -> {
+                try {
+                  done.getSocket().setSoTimeout(0); // from now on JGroups' reads wait as they do
+                } catch (java.net.SocketException e) {
+                  // closed meanwhile
+                }
+              });
+        });
+    return f;
   }
 
   private static int freePort(InetAddress bind) throws java.io.IOException {
