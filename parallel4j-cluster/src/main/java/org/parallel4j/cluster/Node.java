@@ -150,18 +150,6 @@ public final class Node implements AutoCloseable {
     return config.workers();
   }
 
-  /** The cluster's current members, for {@code parallel4j status}. */
-  public List<String> members() {
-    View v = channel.getView();
-    List<String> out = new ArrayList<>();
-    if (v != null) {
-      for (Address a : v.getMembers()) {
-        out.add(String.valueOf(a));
-      }
-    }
-    return out;
-  }
-
   /**
    * Stops taking work, finishes the jobs that run, hands back those that wait, then leaves the
    * cluster and closes: what SIGTERM does to {@code parallel4j node}. Each job server is told first

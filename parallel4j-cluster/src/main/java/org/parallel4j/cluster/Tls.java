@@ -203,10 +203,6 @@ final class Tls {
     return store;
   }
 
-  static char[] inMemoryPassword() {
-    return IN_MEMORY.clone();
-  }
-
   /** A key store holding {@code authority}'s key and certificate, to sign more members later. */
   static KeyStore authorityStore(Authority authority, char[] password)
       throws GeneralSecurityException {
