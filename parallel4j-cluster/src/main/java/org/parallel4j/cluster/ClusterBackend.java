@@ -426,7 +426,11 @@ final class ClusterBackend implements Backend {
     long now = System.nanoTime();
     if (stoppingSince == 0) {
       stoppingSince = now;
-      context.schedule(this::wakeDispatcher, 10_000_000_000L);
+      try {
+        context.schedule(this::wakeDispatcher, 10_000_000_000L);
+      } catch (RuntimeException e) {
+        reportedHeld = true; // the server's timer has stopped: no report, no harm
+      }
     } else if (!reportedHeld && now - stoppingSince > 10_000_000_000L) {
       reportedHeld = true;
       StringBuilder held = new StringBuilder();
