@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.parallel4j.cluster.ClusterSecurity;
 import org.parallel4j.cluster.Node;
+import org.parallel4j.cluster.NodeBuilder;
 import org.parallel4j.cluster.NodeMain;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -129,7 +130,7 @@ final class NodeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Node.Builder b;
+    NodeBuilder b;
     try {
       b =
           Node.builder()

@@ -25,7 +25,7 @@ public final class NodeMain {
 
   /** Starts a node with {@code args} and waits until it stops. */
   public static void main(String[] args) throws Exception {
-    Node.Builder b;
+    NodeBuilder b;
     try {
       b = parse(args);
     } catch (IllegalArgumentException e) {
@@ -79,7 +79,7 @@ public final class NodeMain {
         "parallel4j-node-shutdown");
   }
 
-  static String ready(Node node, Node.Builder b) {
+  static String ready(Node node, NodeBuilder b) {
     return READY
         + node.address()
         + " ready: workers="
@@ -95,8 +95,8 @@ public final class NodeMain {
    *
    * @throws IllegalArgumentException naming the option that is wrong
    */
-  static Node.Builder parse(String[] args) {
-    Node.Builder b = Node.builder();
+  static NodeBuilder parse(String[] args) {
+    NodeBuilder b = Node.builder();
     List<String> a = new ArrayList<>(Arrays.asList(args));
     ClusterSecurity security = null;
     int choices = 0;
