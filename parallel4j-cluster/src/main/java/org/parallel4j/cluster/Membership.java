@@ -31,7 +31,8 @@ import org.jgroups.util.DefaultSocketFactory;
  * servers always agree on it.
  *
  * <p>TCP, with TCP_NODELAY, TLS 1.3 that requires a certificate from both sides, a bound on any one
- * message, and JGroups' diagnostics off (they would open a multicast socket on a real interface);
+ * message, a sender thread per member (so that one that hangs holds back nothing sent to others),
+ * and JGroups' diagnostics off (they would open a multicast socket on a real interface);
  * static discovery of the given peers (TCPPING); failure detection by closed connections (a killed
  * member is suspected at once) and by heartbeats (a member that hangs is suspected within {@link
  * #HEARTBEAT_TIMEOUT_MS} ms), each suspicion checked once more for {@link #VERIFY_MS} ms; merging
@@ -106,6 +107,10 @@ final class Membership {
     tcp.enableSuspectEvents(true);
     tcp.setSockConnTimeout(500);
     tcp.setValue("log_details", false);
+    // one sender thread per member, not one for all: a send to a frozen member (SIGSTOP) blocks
+    // in connect or in the TLS handshake, and with a single sender it held back the heartbeats and
+    // results of every healthy member too, until they were suspected and excluded in turn
+    tcp.setBundlerType("per-destination");
     SSLContext tls =
         Tls.context(
             security,

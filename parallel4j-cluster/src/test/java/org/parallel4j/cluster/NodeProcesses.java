@@ -96,6 +96,10 @@ public final class NodeProcesses implements AutoCloseable {
   public Started start(int port, List<String> args, String secret, List<String> nodeJvmArgs) {
     List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     jvm.addAll(jvmArgs);
+    if (System.getProperty("java.util.logging.config.file") != null) {
+      jvm.add(
+          "-Djava.util.logging.config.file=" + System.getProperty("java.util.logging.config.file"));
+    }
     jvm.addAll(nodeJvmArgs);
     List<String> output = new CopyOnWriteArrayList<>();
     long[] pid = {-1};
