@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -48,9 +49,11 @@ final class Invocations {
     List<Future<T>> jobs = submitAll(server, tasks);
     List<CompletableFuture<?>> all = new ArrayList<>();
     jobs.forEach(j -> all.add((CompletableFuture<?>) j));
-    WaitResult<CompletableFuture<?>> r =
-        waitFor(all, WaitMode.ALL_COMPLETED, Duration.ofNanos(unit.toNanos(timeout)));
-    r.notDone().forEach(j -> j.cancel(true));
+    try {
+      await(all, WaitMode.ALL_COMPLETED, Duration.ofNanos(unit.toNanos(timeout)));
+    } finally { // timed out or interrupted: what is not done is cancelled, and the caller told
+      jobs.forEach(j -> j.cancel(true));
+    }
     return jobs;
   }
 
@@ -71,7 +74,11 @@ final class Invocations {
                 if (error == null) {
                   first.complete(result);
                 } else if (failures.incrementAndGet() == jobs.size()) {
-                  first.completeExceptionally(error);
+                  // wrapped, so that get() reports even a cancelled job as ExecutionException
+                  first.completeExceptionally(
+                      error instanceof CompletionException
+                          ? error
+                          : new CompletionException(error));
                 }
               });
     }
@@ -82,12 +89,25 @@ final class Invocations {
     }
   }
 
+  /**
+   * Submits every task, or none: a {@code null} among them is found before any is submitted, and a
+   * submission that fails part way (the server shut down) cancels the jobs submitted before it.
+   */
   private static <T> List<Future<T>> submitAll(
       JobServer server, Collection<? extends Callable<T>> tasks) {
     Objects.requireNonNull(tasks, "tasks");
-    List<Future<T>> jobs = new ArrayList<>(tasks.size());
-    for (Callable<T> task : tasks) {
-      jobs.add(server.submit(Objects.requireNonNull(task, "tasks contains null")));
+    List<Callable<T>> copy = new ArrayList<>(tasks); // one snapshot, checked and then submitted
+    for (Callable<T> task : copy) {
+      Objects.requireNonNull(task, "tasks contains null");
+    }
+    List<Future<T>> jobs = new ArrayList<>(copy.size());
+    try {
+      for (Callable<T> task : copy) {
+        jobs.add(server.submit(task));
+      }
+    } catch (RuntimeException | Error e) {
+      jobs.forEach(j -> j.cancel(true));
+      throw e;
     }
     return jobs;
   }
@@ -95,6 +115,17 @@ final class Invocations {
   /** See {@link JobServer#waitFor(Collection, WaitMode, Duration)}. */
   static <J extends CompletableFuture<?>> WaitResult<J> waitFor(
       Collection<J> jobs, WaitMode mode, Duration timeout) {
+    try {
+      return await(jobs, mode, timeout);
+    } catch (InterruptedException e) { // waitFor returns what is done so far, flag kept
+      Thread.currentThread().interrupt();
+      return split(jobs);
+    }
+  }
+
+  /** As {@link #waitFor}, but an interrupt of the caller ends the wait with the exception. */
+  private static <J extends CompletableFuture<?>> WaitResult<J> await(
+      Collection<J> jobs, WaitMode mode, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(jobs, "jobs");
     Objects.requireNonNull(mode, "mode");
     CountDownLatch met = new CountDownLatch(1);
@@ -114,15 +145,15 @@ final class Invocations {
             }
           });
     }
-    try {
-      if (timeout == null) {
-        met.await();
-      } else {
-        met.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (timeout == null) {
+      met.await();
+    } else {
+      met.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
+    return split(jobs);
+  }
+
+  private static <J extends CompletableFuture<?>> WaitResult<J> split(Collection<J> jobs) {
     List<J> done = new ArrayList<>();
     List<J> notDone = new ArrayList<>();
     for (J job : jobs) {

@@ -3,7 +3,9 @@ package org.parallel4j;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +19,11 @@ import org.parallel4j.spi.WorkItem;
  * <p>Beyond the future it carries an {@linkplain #id() id}, {@linkplain #ranOn() where it ran}, the
  * number of {@linkplain #attempts() attempts} and how long it {@linkplain #queuedTime() queued} and
  * {@linkplain #runTime() ran}. {@link #get()} returns the result or throws an {@code
- * ExecutionException} whose cause is the task's own exception.
+ * ExecutionException} whose cause is the task's own exception, whatever its type: a task that
+ * throws {@code CancellationException} fails its job, which {@link #isCancelled()} does not report
+ * as cancelled, and a {@code CompletionException} it throws is the cause as it was thrown. (A
+ * dependent stage, or {@code whenComplete} on the job, then sees that exception inside a {@code
+ * CompletionException}.)
  *
  * <p>{@code cancel(true)} on a running job interrupts the thread that runs it (on worker processes
  * and nodes: the task there); {@code cancel(false)} only stops a job that has not started.
@@ -139,6 +145,20 @@ public class Job<R> extends CompletableFuture<R> {
       lease.skip(); // it may still wait in its worker's queue: skip it there
     }
     return cancelled;
+  }
+
+  /**
+   * The form in which a task's own exception is stored, so that {@link #get()} throws {@code
+   * ExecutionException} with exactly that cause, as {@link java.util.concurrent.Future} requires.
+   * {@link CompletableFuture} alone would report a {@code CancellationException} thrown by the task
+   * as a cancel ({@code isCancelled()} true, {@code get()} rethrowing it) and would unwrap a {@code
+   * CompletionException}: both are stored inside a {@code CompletionException} of their own, which
+   * {@code get()} takes off again. Any other exception is stored as it is.
+   */
+  static Throwable asTaskFailure(Throwable error) {
+    return error instanceof CancellationException || error instanceof CompletionException
+        ? new CompletionException(error)
+        : error;
   }
 
   /** Fails the job with {@code error} and interrupts it if it is running; false if done. */

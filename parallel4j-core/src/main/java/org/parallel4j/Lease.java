@@ -242,7 +242,7 @@ final class Lease implements WorkItem {
     if (error == null) {
       job.complete(result);
     } else {
-      job.completeExceptionally(error);
+      job.completeExceptionally(Job.asTaskFailure(error));
     }
     lane.retired();
   }

@@ -189,7 +189,7 @@ public final class TaskGroup<T> implements AutoCloseable {
       } catch (Throwable t) {
         if (!(result.isCancelled()
             && (t instanceof InterruptedException || t instanceof CancellationException))) {
-          result.completeExceptionally(t);
+          result.completeExceptionally(Job.asTaskFailure(t));
           failed(t);
         }
         return;

@@ -798,6 +798,161 @@ abstract class JobServerContractTest {
         .hasCauseInstanceOf(IOException.class);
   }
 
+  // ---- the JDK's contracts to the letter ------------------------------------------------------
+
+  /** A task that waits for gate 0, after it says it started; interrupts end the wait. */
+  private static Callable<Integer> waitingForGateZero() {
+    return (Callable<Integer> & Serializable)
+        () -> {
+          Gates.started();
+          return Gates.awaitInterruptibly(0);
+        };
+  }
+
+  /**
+   * Interrupted while it waits, the timed {@code invokeAll} throws {@code InterruptedException} and
+   * cancels what it submitted, as {@link java.util.concurrent.ExecutorService} says; it used to
+   * return normally with the flag set.
+   */
+  @Test
+  void timedInvokeAllThrowsWhenItsCallerIsInterrupted() throws Exception {
+    server.setWorkers(1);
+    Gates.create(1);
+    CountDownLatch started = new CountDownLatch(1);
+    Gates.onStart = started;
+    List<Callable<Integer>> tasks = List.of(waitingForGateZero(), waitingForGateZero());
+    Thread caller = Thread.currentThread();
+    Thread interrupter =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    if (started.await(30, SECONDS)) {
+                      caller.interrupt();
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+    try {
+      assertThatThrownBy(() -> server.invokeAll(tasks, 1, java.util.concurrent.TimeUnit.MINUTES))
+          .isInstanceOf(InterruptedException.class);
+    } finally {
+      interrupter.join();
+      Thread.interrupted(); // whatever the outcome, the next test's thread starts clean
+    }
+    // both were cancelled: the one worker is free again without the gate ever opening
+    assertThat(server.submit(() -> 7).get(30, SECONDS)).isEqualTo(7);
+  }
+
+  /** Interrupted before it starts waiting, the timed {@code invokeAll} throws at once too. */
+  @Test
+  void timedInvokeAllOfAnInterruptedCallerThrowsAndCancels() throws Exception {
+    server.setWorkers(1);
+    Gates.create(1);
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(
+              () ->
+                  server.invokeAll(
+                      List.of(waitingForGateZero()), 1, java.util.concurrent.TimeUnit.MINUTES))
+          .isInstanceOf(InterruptedException.class);
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(server.submit(() -> 7).get(30, SECONDS)).isEqualTo(7);
+  }
+
+  /**
+   * A task that throws {@code CancellationException} has failed, not been cancelled: {@code get()}
+   * throws {@code ExecutionException} with it as the cause and {@code isCancelled()} is false, as
+   * for the JDK's pools ({@code FutureTask}). The job used to look cancelled.
+   */
+  @Test
+  void aTaskThatThrowsCancellationExceptionFailsWithoutLookingCancelled() throws Exception {
+    Job<Integer> job =
+        server.submit(
+            () -> {
+              throw new CancellationException("thrown by the task");
+            });
+    assertThatThrownBy(() -> job.get(30, SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(CancellationException.class)
+        .hasMessage("thrown by the task");
+    assertThat(job.isCancelled()).isFalse();
+    assertThat(job.isCompletedExceptionally()).isTrue();
+    assertThat(job.state()).isEqualTo(Future.State.FAILED);
+    assertThat(job.exceptionNow()).hasMessage("thrown by the task");
+    assertThatThrownBy(job::join)
+        .isInstanceOf(CompletionException.class)
+        .cause()
+        .hasMessage("thrown by the task");
+    assertThat(job.cancel(true)).as("a failed job cannot be cancelled").isFalse();
+    assertThat(job.toString()).contains("failed");
+  }
+
+  /**
+   * A {@code CompletionException} a task throws is its job's cause as thrown, not unwrapped to the
+   * exception inside it. It used to be unwrapped.
+   */
+  @Test
+  void aTaskThatThrowsCompletionExceptionHasItAsTheCause() throws Exception {
+    Job<Integer> job =
+        server.submit(
+            () -> {
+              throw new CompletionException("outer", new IOException("inner"));
+            });
+    assertThatThrownBy(() -> job.get(30, SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(CompletionException.class)
+        .hasMessage("outer")
+        .cause()
+        .isInstanceOf(IOException.class)
+        .hasMessage("inner");
+  }
+
+  /**
+   * A {@code null} among the tasks of {@code invokeAll} or {@code invokeAny} throws {@code
+   * NullPointerException} and leaves nothing of that call running; the tasks before it used to run
+   * on. With one worker, a task left waiting for the gate (which never opens) would hold it.
+   */
+  @Test
+  void aNullAmongTheTasksOfInvokeAllOrInvokeAnyLeavesNoneRunning() throws Exception {
+    server.setWorkers(1);
+    Gates.create(1);
+    List<Callable<Integer>> tasks = java.util.Arrays.asList(waitingForGateZero(), null);
+    assertThatThrownBy(() -> server.invokeAll(tasks))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("tasks contains null");
+    assertThatThrownBy(() -> server.invokeAll(tasks, 1, java.util.concurrent.TimeUnit.MINUTES))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> server.invokeAny(tasks)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> server.invokeAny(tasks, 1, java.util.concurrent.TimeUnit.MINUTES))
+        .isInstanceOf(NullPointerException.class);
+    assertThat(server.submit(() -> 7).get(30, SECONDS)).isEqualTo(7);
+    assertThat(server.stats().completed()).as("only the last job ran").isEqualTo(1);
+  }
+
+  /** {@code invokeAny} whose every task was cancelled throws {@code ExecutionException}. */
+  @Test
+  void invokeAnyReportsAllFailedAsExecutionExceptionEvenForCancellations() {
+    List<Callable<Integer>> tasks =
+        List.of(
+            (Callable<Integer> & Serializable)
+                () -> {
+                  throw new CancellationException("a");
+                },
+            (Callable<Integer> & Serializable)
+                () -> {
+                  throw new CancellationException("b");
+                });
+    assertThatThrownBy(() -> server.invokeAny(tasks))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(CancellationException.class);
+  }
+
   // ---- misuse ----------------------------------------------------------------------------------
 
   @Test
