@@ -64,7 +64,7 @@ public class Job<R> extends CompletableFuture<R> {
   // Written by the backend that holds the job, before the CAS to RUNNING (lease, names) or before
   // the future completes (attempts, startedAt, endedAt), which publish them; a reader that sees
   // the job running or done sees them. Reads while the job runs are diagnostic.
-  private Lease lease; // the attempt that holds the job: cancels reach its backend through it
+  private Holder lease; // the attempt that holds the job: cancels reach its backend through it
   private String backend;
   private String worker;
   private int attempts;
@@ -259,7 +259,7 @@ public class Job<R> extends CompletableFuture<R> {
    * The job is held by {@code lease}, on {@code workerName} of {@code backendName}: cancels reach
    * it there from now on. False when it was cancelled first.
    */
-  boolean hold(String backendName, String workerName, Lease lease) {
+  boolean hold(String backendName, String workerName, Holder lease) {
     if (isDone()) {
       return false;
     }
@@ -306,6 +306,15 @@ public class Job<R> extends CompletableFuture<R> {
 
   long startedAt() {
     return startedAt;
+  }
+
+  /** What holds a running job (a {@link Lease}): the state machine's way to its backend. */
+  interface Holder {
+    /** Interrupts the running job; called while the state is INTERRUPTING, at most once. */
+    void interrupt();
+
+    /** Asks the backend to drop the job where it waits to start, if it still waits. */
+    void skip();
   }
 
   /** A dependent stage of a job: it keeps the job server's callback executor as default. */

@@ -32,7 +32,7 @@ import org.parallel4j.spi.WorkerLoss;
  * its one worker thread ends it, and a deadline fails the job and interrupts the thread, whose
  * return then ends the lease.
  */
-final class Lease implements WorkItem {
+final class Lease implements WorkItem, Job.Holder {
   private static final int TAKEN = 0;
   private static final int HELD = 1;
   private static final int STARTED = 2;
@@ -274,12 +274,14 @@ final class Lease implements WorkItem {
   }
 
   /** Cancel with interruption, from the job's state machine. */
-  void interrupt() {
+  @Override
+  public void interrupt() {
     control.cancel(this, true);
   }
 
   /** Cancel without interruption of a held job: it may still wait in its worker. */
-  void skip() {
+  @Override
+  public void skip() {
     control.cancel(this, false);
   }
 

@@ -32,9 +32,9 @@ import org.jgroups.util.DefaultSocketFactory;
  *
  * <p>TCP, with TCP_NODELAY, TLS 1.3 that requires a certificate from both sides, a bound on any one
  * message, a sender thread per member (so that one that hangs holds back nothing sent to others),
- * and JGroups' diagnostics off (they would open a multicast socket on a real interface);
- * static discovery of the given peers (TCPPING); failure detection by closed connections (a killed
- * member is suspected at once) and by heartbeats (a member that hangs is suspected within {@link
+ * and JGroups' diagnostics off (they would open a multicast socket on a real interface); static
+ * discovery of the given peers (TCPPING); failure detection by closed connections (a killed member
+ * is suspected at once) and by heartbeats (a member that hangs is suspected within {@link
  * #HEARTBEAT_TIMEOUT_MS} ms), each suspicion checked once more for {@link #VERIFY_MS} ms; merging
  * of partitions; reliable, ordered unicasts and multicasts; flow control; fragmentation. No other
  * socket is opened: JGroups' FD_SOCK2 would accept plain connections beside the TLS ones.

@@ -27,10 +27,11 @@ import java.util.function.BooleanSupplier;
  * Doorbell}). So a busy channel costs no system calls and an idle worker costs no CPU.
  *
  * <p>Layout, per ring: the producer's tail, the consumer's head and the consumer's state, each on a
- * cache line of its own, then {@link #CAPACITY} bytes of data. Positions only grow; a position
- * modulo the capacity is its place in the data. The producer writes bytes, then publishes them by a
- * release store of the tail ({@link Out#flush}); the consumer reads them after an acquire load of
- * the tail and frees them by a release store of the head.
+ * cache line of its own, then {@link #CAPACITY} bytes of data (any power of two in the model
+ * checker's rings). Positions only grow; a position modulo the capacity is its place in the data.
+ * The producer writes bytes, then publishes them by a release store of the tail ({@link
+ * Out#flush}); the consumer reads them after an acquire load of the tail and frees them by a
+ * release store of the head.
  *
  * <p>Sleeping without losing a wake-up: the consumer stores IDLE and then looks at the tail; the
  * producer stores the tail and then looks at the state (both sequentially consistent). One of them
@@ -49,7 +50,7 @@ public final class Ring {
   private static final int TAIL = 0;
   private static final int HEAD = LINE;
   private static final int STATE = 2 * LINE;
-  private static final int DATA = 3 * LINE;
+  static final int DATA = 3 * LINE;
 
   /** The size of one ring in the file, header included. */
   public static final int SPAN = DATA + CAPACITY;
@@ -73,12 +74,21 @@ public final class Ring {
 
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-  private final MappedByteBuffer buf;
+  private final Memory mem;
   private final int base;
+  private final int capacity; // a power of two
 
-  private Ring(MappedByteBuffer buf, int base) {
-    this.buf = buf;
+  /**
+   * A ring at {@code base} in {@code mem}, with {@code capacity} bytes of data; the production
+   * rings are {@link #of(MappedByteBuffer, int)}, the model checker's are small and on the heap.
+   */
+  Ring(Memory mem, int base, int capacity) {
+    if (Integer.bitCount(capacity) != 1) {
+      throw new IllegalArgumentException("capacity: " + capacity + " (expected: a power of two)");
+    }
+    this.mem = mem;
     this.base = base;
+    this.capacity = capacity;
   }
 
   /**
@@ -117,19 +127,19 @@ public final class Ring {
 
   /** Ring {@code index} (0: server to worker, 1: worker to server) of a mapped file. */
   public static Ring of(MappedByteBuffer file, int index) {
-    return new Ring(file, index * SPAN);
+    return new Ring(new Mapped(file), index * SPAN, CAPACITY);
   }
 
   private long tail() {
-    return (long) LONG.getAcquire(buf, base + TAIL);
+    return mem.getLongAcquire(base + TAIL);
   }
 
   private long head() {
-    return (long) LONG.getAcquire(buf, base + HEAD);
+    return mem.getLongAcquire(base + HEAD);
   }
 
   private int state() {
-    return (int) INT.getVolatile(buf, base + STATE);
+    return mem.getIntVolatile(base + STATE);
   }
 
   /**
@@ -198,12 +208,12 @@ public final class Ring {
      * it did.
      */
     public boolean pending() {
-      return (long) LONG.getVolatile(buf, base + TAIL) != (long) LONG.getVolatile(buf, base + HEAD);
+      return mem.getLongVolatile(base + TAIL) != mem.getLongVolatile(base + HEAD);
     }
 
     /** Tells producers this consumer reads now: they publish without ringing. */
     public void active() {
-      INT.setVolatile(buf, base + STATE, ACTIVE);
+      mem.setIntVolatile(base + STATE, ACTIVE);
     }
 
     /**
@@ -211,9 +221,9 @@ public final class Ring {
      * sleep, false if it must read on (it stays active).
      */
     public boolean idle() {
-      INT.setVolatile(buf, base + STATE, IDLE);
+      mem.setIntVolatile(base + STATE, IDLE);
       if (ready()) {
-        INT.setVolatile(buf, base + STATE, ACTIVE);
+        mem.setIntVolatile(base + STATE, ACTIVE);
         return false;
       }
       return true;
@@ -239,14 +249,14 @@ public final class Ring {
         await(this::ready, alive, "reading a frame");
       }
       int n = (int) Math.min(len, tailSeen - head);
-      int at = (int) (head & (CAPACITY - 1));
-      int first = Math.min(n, CAPACITY - at);
-      buf.get(base + DATA + at, b, off, first);
+      int at = (int) (head & (capacity - 1));
+      int first = Math.min(n, capacity - at);
+      mem.get(base + DATA + at, b, off, first);
       if (first < n) {
-        buf.get(base + DATA, b, off + first, n - first);
+        mem.get(base + DATA, b, off + first, n - first);
       }
       head += n;
-      LONG.setRelease(buf, base + HEAD, head);
+      mem.setLongRelease(base + HEAD, head);
       return n;
     }
   }
@@ -272,10 +282,10 @@ public final class Ring {
     }
 
     private long free() {
-      long free = CAPACITY - (tail - headSeen);
+      long free = capacity - (tail - headSeen);
       if (free == 0) {
         headSeen = head();
-        free = CAPACITY - (tail - headSeen);
+        free = capacity - (tail - headSeen);
       }
       return free;
     }
@@ -295,11 +305,11 @@ public final class Ring {
           free = free();
         }
         int n = (int) Math.min(len, free);
-        int at = (int) (tail & (CAPACITY - 1));
-        int first = Math.min(n, CAPACITY - at);
-        buf.put(base + DATA + at, b, off, first);
+        int at = (int) (tail & (capacity - 1));
+        int first = Math.min(n, capacity - at);
+        mem.put(base + DATA + at, b, off, first);
         if (first < n) {
-          buf.put(base + DATA, b, off + first, n - first);
+          mem.put(base + DATA, b, off + first, n - first);
         }
         tail += n;
         off += n;
@@ -314,10 +324,86 @@ public final class Ring {
         return;
       }
       published = tail;
-      LONG.setVolatile(buf, base + TAIL, tail);
-      if (state() == IDLE && INT.compareAndSet(buf, base + STATE, IDLE, RINGING)) {
+      mem.setLongVolatile(base + TAIL, tail);
+      if (state() == IDLE && mem.compareAndSetInt(base + STATE, IDLE, RINGING)) {
         bell.ring();
       }
+    }
+  }
+
+  /**
+   * The memory a ring lives in, addressed by byte offset, with the access modes the protocol needs:
+   * the mapped file between two processes ({@link Mapped}), or, for the model checker, which cannot
+   * follow accesses to a mapped buffer, arrays on the heap. Only the first is ever loaded outside
+   * tests, so calls through this interface compile to direct ones.
+   */
+  interface Memory {
+    long getLongAcquire(int at);
+
+    void setLongRelease(int at, long value);
+
+    long getLongVolatile(int at);
+
+    void setLongVolatile(int at, long value);
+
+    int getIntVolatile(int at);
+
+    void setIntVolatile(int at, int value);
+
+    boolean compareAndSetInt(int at, int expected, int value);
+
+    /** Copies {@code length} bytes at {@code at} into {@code to}. */
+    void get(int at, byte[] to, int offset, int length);
+
+    /** Copies {@code length} bytes of {@code from} to {@code at}. */
+    void put(int at, byte[] from, int offset, int length);
+  }
+
+  /** A mapped file's memory, in the machine's byte order. */
+  private record Mapped(MappedByteBuffer buf) implements Memory {
+    @Override
+    public long getLongAcquire(int at) {
+      return (long) LONG.getAcquire(buf, at);
+    }
+
+    @Override
+    public void setLongRelease(int at, long value) {
+      LONG.setRelease(buf, at, value);
+    }
+
+    @Override
+    public long getLongVolatile(int at) {
+      return (long) LONG.getVolatile(buf, at);
+    }
+
+    @Override
+    public void setLongVolatile(int at, long value) {
+      LONG.setVolatile(buf, at, value);
+    }
+
+    @Override
+    public int getIntVolatile(int at) {
+      return (int) INT.getVolatile(buf, at);
+    }
+
+    @Override
+    public void setIntVolatile(int at, int value) {
+      INT.setVolatile(buf, at, value);
+    }
+
+    @Override
+    public boolean compareAndSetInt(int at, int expected, int value) {
+      return INT.compareAndSet(buf, at, expected, value);
+    }
+
+    @Override
+    public void get(int at, byte[] to, int offset, int length) {
+      buf.get(at, to, offset, length);
+    }
+
+    @Override
+    public void put(int at, byte[] from, int offset, int length) {
+      buf.put(at, from, offset, length);
     }
   }
 }
