@@ -20,6 +20,7 @@ import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.UFC;
 import org.jgroups.protocols.UNICAST3;
 import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.dns.DNS_PING;
 import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
@@ -82,13 +83,40 @@ final class Membership {
       int port,
       List<InetSocketAddress> peers)
       throws Exception {
-    return channel(security, cluster, bind, port, peers, false);
+    return channel(security, cluster, bind, port, peers, false, null);
   }
 
   /**
-   * A channel, not yet connected, that finds the other members by multicast ({@code discover}:
-   * JGroups' MPING on {@link #MULTICAST_GROUP}:{@link #MULTICAST_PORT}, time to live 1, so that it
-   * stays on the local network) or by the static list {@code peers} (TCPPING).
+   * Discovery by a DNS name: JGroups' DNS_PING asks for it at start and at every merge round, so
+   * members listed later are found. A name that starts with {@code _} is looked up as SRV records,
+   * which carry each member's port; any other name as A records, each member then listening on this
+   * member's own port (a Kubernetes headless service: one address per pod, one port).
+   *
+   * @param name the name to look up
+   * @param server the DNS server as {@code host:port}, or null for the system's resolver
+   */
+  record Dns(String name, String server) {
+    Dns {
+      if (name == null || name.isBlank()) {
+        throw new IllegalArgumentException("dns: \"" + name + "\" (expected: a DNS name)");
+      }
+    }
+
+    boolean srv() {
+      return name.startsWith("_");
+    }
+
+    @Override
+    public String toString() {
+      return (srv() ? "DNS SRV " : "DNS A ") + name + (server == null ? "" : " at " + server);
+    }
+  }
+
+  /**
+   * A channel, not yet connected, that finds the other members by DNS ({@code dns}, unless null:
+   * see {@link Dns}), by multicast ({@code discover}: JGroups' MPING on {@link
+   * #MULTICAST_GROUP}:{@link #MULTICAST_PORT}, time to live 1, so that it stays on the local
+   * network) or by the static list {@code peers} (TCPPING).
    */
   JChannel channel(
       ClusterSecurity security,
@@ -96,7 +124,8 @@ final class Membership {
       InetAddress bind,
       int port,
       List<InetSocketAddress> peers,
-      boolean discover)
+      boolean discover,
+      Dns dns)
       throws Exception {
     TCP tcp = new TCP();
     tcp.setBindAddress(bind);
@@ -110,7 +139,7 @@ final class Membership {
     // one sender thread per member, not one for all: a send to a frozen member (SIGSTOP) blocks
     // in connect or in the TLS handshake, and with a single sender it held back the heartbeats and
     // results of every healthy member too, until they were suspected and excluded in turn
-    tcp.setBundlerType("per-destination");
+    tcp.setBundler(new OneSenderPerMember());
     SSLContext tls =
         Tls.context(
             security,
@@ -130,7 +159,13 @@ final class Membership {
               + " can run code here");
     }
     Protocol discovery;
-    if (discover) {
+    if (dns != null) {
+      DNS_PING ping = new DNS_PING().dnsQuery(dns.name()).dnsRecordType(dns.srv() ? "SRV" : "A");
+      if (dns.server() != null) {
+        ping.dnsAddress(dns.server());
+      }
+      discovery = ping;
+    } else if (discover) {
       discovery =
           new MPING()
               .setValue("bind_addr", bind)
