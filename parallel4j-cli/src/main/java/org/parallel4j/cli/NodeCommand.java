@@ -67,6 +67,27 @@ final class NodeCommand implements Callable<Integer> {
   boolean discover;
 
   @Option(
+      names = "--dns",
+      paramLabel = "NAME",
+      description =
+          "find the other members by a DNS name, such as a Kubernetes headless service: SRV"
+              + " records for a name starting with _, else A records (every node on the same"
+              + " --port)")
+  String dns;
+
+  @Option(
+      names = "--dns-server",
+      paramLabel = "HOST:PORT",
+      description = "the DNS server --dns asks (default: the system's resolver)")
+  String dnsServer;
+
+  @Option(
+      names = "--idle-exit",
+      paramLabel = "SECONDS",
+      description = "stop once no job server has been connected for SECONDS (pp's -t)")
+  Integer idleExit;
+
+  @Option(
       names = "--max-tasks-per-worker",
       defaultValue = "0",
       description = "replace a worker process after this many tasks; 0 for never (pp's -r)")
@@ -152,6 +173,15 @@ final class NodeCommand implements Callable<Integer> {
       if (discover) {
         b.discover();
       }
+      if (dns != null) {
+        b.dns(dns);
+      }
+      if (dnsServer != null) {
+        b.dnsServer(dnsServer);
+      }
+      if (idleExit != null) {
+        b.idleExit(java.time.Duration.ofSeconds(idleExit));
+      }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -178,7 +208,9 @@ final class NodeCommand implements Callable<Integer> {
             + ", cluster="
             + cluster);
     out.flush();
-    node.awaitClosed();
+    node.awaitClosed(); // after an idle exit; SIGTERM ends the JVM through the hook instead
+    out.println(NodeMain.READY + node.address() + " stopped: idle");
+    out.flush();
     return 0;
   }
 }

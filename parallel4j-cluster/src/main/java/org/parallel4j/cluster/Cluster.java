@@ -49,7 +49,14 @@ public final class Cluster {
       ClusterSecurity security,
       Duration joinTimeout,
       boolean discover,
-      Duration failWithoutNodesAfter) {}
+      Membership.Dns dns,
+      int port,
+      Duration failWithoutNodesAfter) {
+    /** Whether nodes are found as they come (multicast, DNS), not from a list fixed at start. */
+    boolean dynamic() {
+      return discover || dns != null;
+    }
+  }
 
   /**
    * How a job server reaches its nodes. Options are checked as they are set; a value out of range
@@ -62,6 +69,9 @@ public final class Cluster {
     private ClusterSecurity security;
     private Duration joinTimeout = Duration.ofSeconds(10);
     private boolean discover;
+    private String dnsName;
+    private String dnsServer;
+    private int port;
     private Duration failWithoutNodesAfter;
 
     private Builder() {}
@@ -86,6 +96,38 @@ public final class Cluster {
      */
     public Builder discover() {
       this.discover = true;
+      return this;
+    }
+
+    /**
+     * Finds nodes by a DNS name, as in Kubernetes, where a headless service lists its pods (nodes
+     * started with {@code --dns} and the same name). A name that starts with {@code _} (such as
+     * {@code _parallel4j._tcp.nodes.default.svc.cluster.local}) is looked up as SRV records, which
+     * carry each node's port; any other name as A records, and then every node listens on the
+     * {@link #port} this server listens on, which must be set. The name is looked up again at each
+     * merge round (every few seconds), so nodes added to it later join. As with {@link #discover},
+     * the server waits at start up to the join timeout for a first node.
+     */
+    public Builder dns(String name) {
+      this.dnsName = new Membership.Dns(name, null).name();
+      return this;
+    }
+
+    /** The DNS server {@link #dns} asks, {@code host:port}; default: the system's resolver. */
+    public Builder dnsServer(String address) {
+      this.dnsServer = Addresses.format(Addresses.parse("dnsServer", address));
+      return this;
+    }
+
+    /**
+     * The port the job server listens on for its nodes; default 0, a free one. Needed with {@link
+     * #dns} by A records, where it is the nodes' port too.
+     */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0 to 65535)");
+      }
+      this.port = port;
       return this;
     }
 
@@ -147,11 +189,20 @@ public final class Cluster {
         throw new IllegalStateException(
             "the cluster needs security: a shared secret, certificates, or insecure() on purpose");
       }
-      if (discover == !nodes.isEmpty()) {
+      int ways = (discover ? 1 : 0) + (dnsName != null ? 1 : 0) + (nodes.isEmpty() ? 0 : 1);
+      if (ways != 1) {
         throw new IllegalStateException(
-            discover
-                ? "choose nodes(...) or discover(), not both"
-                : "the cluster needs nodes(\"host:port\", ...) or discover()");
+            ways == 0
+                ? "the cluster needs nodes(\"host:port\", ...), discover() or dns(name)"
+                : "choose one of nodes(...), discover() and dns(name)");
+      }
+      Membership.Dns dns = dnsName == null ? null : new Membership.Dns(dnsName, dnsServer);
+      if (dns != null && !dns.srv() && port == 0) {
+        throw new IllegalStateException(
+            "dns(\""
+                + dnsName
+                + "\") looks up A records, which carry no port: set port(...) to the nodes' port"
+                + " (or use an SRV name, starting with _)");
       }
       return new ClusterBackend(
           new Config(
@@ -161,6 +212,8 @@ public final class Cluster {
               security,
               joinTimeout,
               discover,
+              dns,
+              port,
               failWithoutNodesAfter));
     }
   }

@@ -197,9 +197,10 @@ final class ClusterBackend implements Backend {
               config.security(),
               config.cluster(),
               config.bind(),
-              0,
+              config.port(),
               config.nodes(),
-              config.discover());
+              config.discover(),
+              config.dns());
       channel.setReceiver(new Inbox()); // its first view greets the members
       channel.connect(config.cluster());
     } catch (Exception e) {
@@ -207,7 +208,7 @@ final class ClusterBackend implements Backend {
       throw new IllegalStateException(
           serverName + ": cannot join cluster " + config.cluster() + ": " + e.getMessage(), e);
     }
-    List<String> missing = config.discover() ? awaitFirstNode() : awaitNodes();
+    List<String> missing = config.dynamic() ? awaitFirstNode() : awaitNodes();
     if (!missing.isEmpty()) {
       channel.close();
       stopThreads();
@@ -226,7 +227,7 @@ final class ClusterBackend implements Backend {
     wakeDispatcher();
   }
 
-  /** With discovery: waits up to the join timeout for a first node; none is not an error. */
+  /** Found as they come: waits up to the join timeout for a first node; none is not an error. */
   private List<String> awaitFirstNode() {
     long deadline = System.nanoTime() + config.joinTimeout().toNanos();
     synchronized (nodes) {
@@ -244,7 +245,9 @@ final class ClusterBackend implements Backend {
       LOG.log(
           System.Logger.Level.WARNING,
           serverName
-              + ": no node found by multicast within "
+              + ": no node found by "
+              + (config.dns() != null ? config.dns() : "multicast")
+              + " within "
               + config.joinTimeout().toMillis()
               + " ms; jobs wait for one");
     }

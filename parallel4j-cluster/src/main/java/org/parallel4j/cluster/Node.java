@@ -87,7 +87,9 @@ public final class Node implements AutoCloseable {
       List<String> workerJvmArgs,
       ClusterSecurity security,
       java.nio.file.Path classCache,
-      boolean discover) {}
+      boolean discover,
+      Membership.Dns dns,
+      Duration idleExit) {}
 
   private Node(Config config) throws Exception {
     this.config = config;
@@ -118,7 +120,8 @@ public final class Node implements AutoCloseable {
             config.bind(),
             config.port(),
             config.peers(),
-            config.discover());
+            config.discover(),
+            config.dns());
     channel.setReceiver(new Inbox());
     this.local = b.name("node-" + config.port()).build();
     try {
@@ -132,6 +135,39 @@ public final class Node implements AutoCloseable {
         (IpAddress) channel.down(new Event(Event.GET_PHYSICAL_ADDRESS, channel.getAddress()));
     this.name = Addresses.format(self.getIpAddress(), self.getPort());
     this.sender = Thread.ofPlatform().name("parallel4j-node-sender").daemon().start(this::sendLoop);
+    if (config.idleExit() != null) {
+      Thread.ofPlatform().name("parallel4j-node-idle").daemon().start(this::closeWhenIdle);
+    }
+  }
+
+  /**
+   * Closes the node once no job server has had a session with it for the configured idle time (pp's
+   * {@code -t}); looks a few times within that time, at most once a second.
+   */
+  private void closeWhenIdle() {
+    long idle = config.idleExit().toNanos();
+    long look = Math.min(TimeUnit.SECONDS.toNanos(1), Math.max(idle / 4, 1));
+    long idleSince = System.nanoTime();
+    while (!closed) {
+      java.util.concurrent.locks.LockSupport.parkNanos(look);
+      if (!sessions.isEmpty()) {
+        idleSince = System.nanoTime();
+      } else if (System.nanoTime() - idleSince >= idle) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "node "
+                + name
+                + ": no job server for "
+                + config.idleExit().toSeconds()
+                + " s (idle exit): stopping");
+        close();
+      }
+    }
+  }
+
+  /** Whether the node has closed (stopped, drained, or idle past its idle exit). */
+  public boolean isClosed() {
+    return closed;
   }
 
   /** A builder of a node, with its defaults: 127.0.0.1:7800, cluster {@code parallel4j}. */

@@ -21,6 +21,9 @@ public final class NodeBuilder {
   private final List<String> workerJvmArgs = new ArrayList<>();
   private ClusterSecurity security;
   private boolean discover;
+  private String dnsName;
+  private String dnsServer;
+  private java.time.Duration idleExit;
   private java.nio.file.Path classCache =
       java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "parallel4j", "classes");
 
@@ -71,6 +74,36 @@ public final class NodeBuilder {
    */
   public NodeBuilder discover() {
     this.discover = true;
+    return this;
+  }
+
+  /**
+   * Finds the other members by a DNS name (a Kubernetes headless service), instead of {@link
+   * #peers} or {@link #discover}: a name that starts with {@code _} by SRV records, which carry
+   * ports; any other by A records, every node then listening on the same {@link #port}. Asked again
+   * at every merge round, so members listed later join.
+   */
+  public NodeBuilder dns(String name) {
+    this.dnsName = new Membership.Dns(name, null).name();
+    return this;
+  }
+
+  /** The DNS server {@link #dns} asks, {@code host:port}; default: the system's resolver. */
+  public NodeBuilder dnsServer(String address) {
+    this.dnsServer = Addresses.format(Addresses.parse("dnsServer", address));
+    return this;
+  }
+
+  /**
+   * Stops the node once no job server has been connected to it for {@code idle} (pp's {@code -t});
+   * default: never.
+   */
+  public NodeBuilder idleExit(java.time.Duration idle) {
+    Objects.requireNonNull(idle, "idleExit");
+    if (idle.isNegative() || idle.isZero()) {
+      throw new IllegalArgumentException("idleExit: " + idle + " (expected: > 0)");
+    }
+    this.idleExit = idle;
     return this;
   }
 
@@ -128,8 +161,8 @@ public final class NodeBuilder {
       throw new IllegalStateException(
           "a node needs security: a shared secret, certificates, or insecure() on purpose");
     }
-    if (discover && !peers.isEmpty()) {
-      throw new IllegalStateException("choose peers(...) or discover(), not both");
+    if ((discover ? 1 : 0) + (dnsName != null ? 1 : 0) + (peers.isEmpty() ? 0 : 1) > 1) {
+      throw new IllegalStateException("choose one of peers(...), discover() and dns(name)");
     }
     Node.Config c =
         new Node.Config(
@@ -143,7 +176,9 @@ public final class NodeBuilder {
             List.copyOf(workerJvmArgs),
             security,
             classCache,
-            discover);
+            discover,
+            dnsName == null ? null : new Membership.Dns(dnsName, dnsServer),
+            idleExit);
     try {
       return Node.start(c);
     } catch (RuntimeException e) {

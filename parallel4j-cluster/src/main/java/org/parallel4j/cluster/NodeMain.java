@@ -44,7 +44,10 @@ public final class NodeMain {
     Runtime.getRuntime().addShutdownHook(drainOnExit(node));
     System.out.println(ready(node, b));
     System.out.flush();
-    node.awaitClosed();
+    node.awaitClosed(); // after an idle exit; SIGTERM ends the JVM through the hook instead
+    System.out.println(READY.strip() + " " + node.address() + " stopped: idle");
+    System.out.flush();
+    System.exit(0);
   }
 
   /** How long SIGTERM lets running jobs finish before they are cancelled. */
@@ -57,6 +60,9 @@ public final class NodeMain {
   public static Thread drainOnExit(Node node) {
     return new Thread(
         () -> {
+          if (node.isClosed()) {
+            return; // it stopped by itself (idle exit): nothing to drain
+          }
           // on standard output, not the log: the JDK's logging may be closing beside this hook
           System.out.println(
               READY.strip()
@@ -90,8 +96,9 @@ public final class NodeMain {
 
   /**
    * Options: {@code --bind ADDR --port N --workers N --threads --cluster NAME --peers H:P,... |
-   * --discover --secret-file FILE | --secret-env VAR | --certificates MEMBER TRUST PASSWORD-FILE |
-   * --insecure --max-tasks-per-worker N --worker-jvm-arg ARG --pid-file FILE}.
+   * --discover | --dns NAME [--dns-server H:P] --idle-exit SECONDS --secret-file FILE |
+   * --secret-env VAR | --certificates MEMBER TRUST PASSWORD-FILE | --insecure
+   * --max-tasks-per-worker N --worker-jvm-arg ARG --pid-file FILE}.
    *
    * @throws IllegalArgumentException naming the option that is wrong
    */
@@ -108,6 +115,9 @@ public final class NodeMain {
         case "--workers" -> b.workers(number(a, opt));
         case "--threads" -> b.threads();
         case "--discover" -> b.discover();
+        case "--dns" -> b.dns(value(a, opt));
+        case "--dns-server" -> b.dnsServer(value(a, opt));
+        case "--idle-exit" -> b.idleExit(Duration.ofSeconds(number(a, opt)));
         case "--cluster" -> b.cluster(value(a, opt));
         case "--peers" -> b.peers(List.of(value(a, opt).split(",")));
         case "--max-tasks-per-worker" -> b.maxTasksPerWorker(number(a, opt));

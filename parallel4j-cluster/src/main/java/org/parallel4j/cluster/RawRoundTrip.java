@@ -30,7 +30,7 @@ public final class RawRoundTrip {
     String cluster = "parallel4j-raw-" + ProcessHandle.current().pid();
     try (JChannel echo =
             new Membership(log, "raw echo")
-                .channel(security, cluster, loopback, echoPort, List.of(), false);
+                .channel(security, cluster, loopback, echoPort, List.of(), false, null);
         JChannel caller =
             new Membership(log, "raw caller")
                 .channel(
@@ -39,7 +39,8 @@ public final class RawRoundTrip {
                     loopback,
                     0,
                     List.of(new java.net.InetSocketAddress(loopback, echoPort)),
-                    false)) {
+                    false,
+                    null)) {
       echo.setReceiver(
           new Receiver() {
             @Override

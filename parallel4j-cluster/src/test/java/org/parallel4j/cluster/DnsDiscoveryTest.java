@@ -1,0 +1,125 @@
+package org.parallel4j.cluster;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.parallel4j.JobServer;
+
+/**
+ * Discovery by DNS, as in Kubernetes, where a headless service lists its pods: nodes and a job
+ * server find each other through SRV records served by {@link TinyDns} on 127.0.0.1 (SRV records
+ * carry ports, so nodes on one address need no namespaces), and a node added to the records later
+ * joins and takes work. The namespace test covers A records, one address per node.
+ */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class DnsDiscoveryTest {
+  private static final String NAME = "_parallel4j._tcp.nodes.test";
+  private final NodeProcesses nodes = new NodeProcesses();
+  private TinyDns dns;
+
+  @AfterEach
+  void stop() throws Exception {
+    nodes.close();
+    if (dns != null) {
+      dns.close();
+    }
+  }
+
+  private List<String> nodeArgs() {
+    List<String> args = new ArrayList<>(NodeProcesses.threadNode(1));
+    args.addAll(List.of("--dns", NAME, "--dns-server", dns.address()));
+    return args;
+  }
+
+  @Test
+  void nodesFoundBySrvRecordsTakeWorkAndOneListedLaterJoins() throws Exception {
+    InetAddress lo = InetAddress.getLoopbackAddress();
+    dns = new TinyDns(lo);
+    int[] ports = {NodeProcesses.freePort(), NodeProcesses.freePort(), NodeProcesses.freePort()};
+    for (int i = 0; i < ports.length; i++) {
+      dns.a("n" + i + ".nodes.test", lo);
+    }
+    dns.srv(
+        NAME,
+        new TinyDns.Srv(ports[0], "n0.nodes.test"),
+        new TinyDns.Srv(ports[1], "n1.nodes.test"));
+    List<CompletableFuture<NodeProcesses.Started>> starting = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      int port = ports[i];
+      starting.add(
+          CompletableFuture.supplyAsync(() -> nodes.start(port, nodeArgs(), NodeProcesses.SECRET)));
+    }
+    List<Long> pids = new ArrayList<>();
+    for (CompletableFuture<NodeProcesses.Started> s : starting) {
+      pids.add(s.get(60, SECONDS).pid());
+    }
+    try (JobServer server =
+        JobServer.builder()
+            .backend(
+                Cluster.builder()
+                    .dns(NAME)
+                    .dnsServer(dns.address())
+                    .security(NodeProcesses.security())
+                    .build())
+            .build()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> server.workers() == 2);
+      assertThat(server.submit(() -> ProcessHandle.current().pid()).get(30, SECONDS)).isIn(pids);
+
+      dns.srv(
+          NAME,
+          new TinyDns.Srv(ports[0], "n0.nodes.test"),
+          new TinyDns.Srv(ports[1], "n1.nodes.test"),
+          new TinyDns.Srv(ports[2], "n2.nodes.test"));
+      long third = nodes.start(ports[2], nodeArgs(), NodeProcesses.SECRET).pid();
+      await().atMost(Duration.ofSeconds(30)).until(() -> server.workers() == 3);
+      assertThat(server.stats().toString()).contains("127.0.0.1:" + ports[2]);
+      // the third node's one worker takes work too: three jobs that each hold a worker
+      List<Long> ran = new ArrayList<>();
+      for (long pid :
+          server.map(
+              x -> {
+                Thread.sleep(300);
+                return ProcessHandle.current().pid();
+              },
+              List.of(1, 2, 3, 4, 5, 6),
+              1)) {
+        ran.add(pid);
+      }
+      assertThat(ran).contains(third);
+    }
+  }
+
+  @Test
+  void aRecordsWithoutAPortAndTwoWaysOfDiscoveryAreRefusedByName() {
+    assertThatThrownBy(
+            () ->
+                Cluster.builder()
+                    .dns("nodes.default.svc.cluster.local")
+                    .security(ClusterSecurity.insecure())
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("looks up A records")
+        .hasMessageContaining("port(...)");
+    assertThatThrownBy(
+            () ->
+                Cluster.builder().dns(NAME).discover().security(ClusterSecurity.insecure()).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("choose one of nodes(...), discover() and dns(name)");
+    assertThatThrownBy(() -> Cluster.builder().dns(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected: a DNS name");
+    assertThatThrownBy(() -> Cluster.builder().dnsServer("nowhere"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("dnsServer: nowhere");
+  }
+}
