@@ -19,7 +19,8 @@ import org.parallel4j.JobServer;
  * Discovery by DNS, as in Kubernetes, where a headless service lists its pods: nodes and a job
  * server find each other through SRV records served by {@link TinyDns} on 127.0.0.1 (SRV records
  * carry ports, so nodes on one address need no namespaces), and a node added to the records later
- * joins and takes work. The namespace test covers A records, one address per node.
+ * joins and takes work; and through A records, each node on an address of its own (127.0.0.2 and
+ * up) and one port for all, as in Kubernetes.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DnsDiscoveryTest {
@@ -96,6 +97,48 @@ class DnsDiscoveryTest {
         ran.add(pid);
       }
       assertThat(ran).contains(third);
+    }
+  }
+
+  /**
+   * A records, as a Kubernetes headless service gives them: one address per member, one port for
+   * all. Loopback's other addresses (127.0.0.2, 127.0.0.3, 127.0.0.4) stand for the pods.
+   */
+  @Test
+  void nodesFoundByARecordsOnePortForAllTakeWork() throws Exception {
+    dns = new TinyDns(InetAddress.getLoopbackAddress());
+    String service = "parallel4j-nodes.jobs.svc.test";
+    InetAddress n0 = InetAddress.getByName("127.0.0.2");
+    InetAddress n1 = InetAddress.getByName("127.0.0.3");
+    dns.a(service, n0, n1);
+    int port = NodeProcesses.freePort();
+    List<CompletableFuture<NodeProcesses.Started>> starting = new ArrayList<>();
+    for (InetAddress host : List.of(n0, n1)) {
+      List<String> args = new ArrayList<>(NodeProcesses.threadNode(1));
+      args.addAll(
+          List.of(
+              "--bind", host.getHostAddress(), "--dns", service, "--dns-server", dns.address()));
+      starting.add(
+          CompletableFuture.supplyAsync(() -> nodes.start(port, args, NodeProcesses.SECRET)));
+    }
+    List<Long> pids = new ArrayList<>();
+    for (CompletableFuture<NodeProcesses.Started> s : starting) {
+      pids.add(s.get(60, SECONDS).pid());
+    }
+    try (JobServer server =
+        JobServer.builder()
+            .backend(
+                Cluster.builder()
+                    .dns(service)
+                    .dnsServer(dns.address())
+                    .port(port)
+                    .bind("127.0.0.4")
+                    .security(NodeProcesses.security())
+                    .build())
+            .build()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> server.workers() == 2);
+      assertThat(server.stats().toString()).contains("127.0.0.2:" + port, "127.0.0.3:" + port);
+      assertThat(server.submit(() -> ProcessHandle.current().pid()).get(30, SECONDS)).isIn(pids);
     }
   }
 
