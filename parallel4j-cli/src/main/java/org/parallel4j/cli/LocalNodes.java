@@ -86,6 +86,11 @@ public final class LocalNodes implements AutoCloseable {
     return launched.stream().map(NodeLauncher.Launched::address).toList();
   }
 
+  /** The secret the nodes share, for a test that hands it to a command in a file. */
+  String secret() {
+    return secret;
+  }
+
   public ClusterSecurity security() {
     return ClusterSecurity.secret(secret.toCharArray());
   }

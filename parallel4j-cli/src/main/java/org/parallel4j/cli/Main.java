@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       NodeCommand.class,
+      StatusCommand.class,
       CertsCommand.class,
       org.parallel4j.cli.bench.BenchCommand.class,
       CommandLine.HelpCommand.class

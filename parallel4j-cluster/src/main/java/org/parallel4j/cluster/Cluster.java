@@ -178,6 +178,34 @@ public final class Cluster {
     }
 
     /**
+     * Joins the cluster as a job server that runs nothing, collects what each node says of itself
+     * when it greets (workers, jobs running and waiting, other job servers, uptime), and leaves:
+     * {@code parallel4j status}. With {@link #nodes}, each must answer within the join timeout;
+     * with {@link #discover} or {@link #dns}, the nodes that answered within {@code wait} of the
+     * first are listed.
+     *
+     * @throws IllegalStateException as {@link #build()}, or when a node given does not answer
+     */
+    public List<NodeStatus> status(Duration wait) {
+      Objects.requireNonNull(wait, "wait");
+      ClusterBackend backend = (ClusterBackend) build();
+      org.parallel4j.JobServer server =
+          org.parallel4j.JobServer.builder().name("status").backend(backend).build();
+      try {
+        if (backend.dynamic()) {
+          try {
+            Thread.sleep(wait); // discovered nodes greet as they are found
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // list those found so far
+          }
+        }
+        return backend.nodeStatuses();
+      } finally {
+        server.close();
+      }
+    }
+
+    /**
      * The backend, to hand to {@code JobServer.builder().backend(...)}; it joins the cluster when
      * the server starts it.
      *

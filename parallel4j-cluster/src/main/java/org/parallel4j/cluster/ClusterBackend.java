@@ -70,6 +70,8 @@ final class ClusterBackend implements Backend {
   private final Shipment.Cache functions = new Shipment.Cache();
   private final CodeServer code = new CodeServer();
   private final Map<Address, NodeLink> nodes = new ConcurrentHashMap<>();
+  // what each node said of itself when it last welcomed this server, by name: for status
+  private final Map<String, NodeStatus> greetings = new ConcurrentHashMap<>();
   private final Map<Address, Boolean> greeted = new ConcurrentHashMap<>(); // the results thread's
   private final Map<String, String> refusedBy = new ConcurrentHashMap<>(); // node name: reason
   private final java.util.Set<Address> refusers = ConcurrentHashMap.newKeySet();
@@ -686,7 +688,16 @@ final class ClusterBackend implements Backend {
     String version = in.readString();
     int workers = in.readInt();
     String name = in.readString();
-    in.readLong(); // the node's pid, for status
+    long pid = in.readLong();
+    NodeStatus load =
+        new NodeStatus(
+            name,
+            workers,
+            pid,
+            in.readInt(),
+            in.readInt(),
+            in.readInt(),
+            Duration.ofMillis(in.readLong()));
     if (!version.equals(Version.CURRENT)) {
       refused(
           from,
@@ -702,6 +713,7 @@ final class ClusterBackend implements Backend {
     }
     NodeLink link = new NodeLink(this, from, name, workers, context.worker(name));
     NodeLink old = nodes.put(from, link);
+    greetings.put(name, load);
     noNodeSince = 0;
     if (old != null) {
       old.lose("the node greeted again");
@@ -833,5 +845,23 @@ final class ClusterBackend implements Backend {
     } else {
       item.fail(new IOException("node " + n.name + " sent a failure that is no exception"));
     }
+  }
+
+  /** Whether nodes are found as they come (multicast, DNS). */
+  boolean dynamic() {
+    return config.dynamic();
+  }
+
+  /** The nodes this server holds now, each as it described itself when it welcomed this server. */
+  List<NodeStatus> nodeStatuses() {
+    List<NodeStatus> out = new ArrayList<>();
+    for (NodeLink n : nodes.values()) {
+      NodeStatus g = greetings.get(n.name);
+      if (g != null) {
+        out.add(g);
+      }
+    }
+    out.sort(java.util.Comparator.comparing(NodeStatus::address));
+    return out;
   }
 }

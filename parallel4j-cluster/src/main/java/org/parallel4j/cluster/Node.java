@@ -73,6 +73,7 @@ public final class Node implements AutoCloseable {
   final Object outbox = new Object();
   private boolean dirty; // guarded by outbox
   private volatile boolean closed;
+  private final long startedAt = System.nanoTime();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   /** What a node is started with; see {@link NodeBuilder}. */
@@ -405,6 +406,13 @@ public final class Node implements AutoCloseable {
       old.close("its job server greeted again");
     }
     long pid = ProcessHandle.current().pid();
+    int held = 0;
+    int others = 0;
+    for (NodeSession s : sessions.values()) {
+      held += s.jobs.size();
+      others += s.server.equals(from) ? 0 : 1;
+    }
+    int now = running();
     send(
         from,
         new Wire.Out(Wire.WELCOME, 64)
@@ -412,6 +420,10 @@ public final class Node implements AutoCloseable {
             .writeInt(config.workers())
             .writeString(name)
             .writeLong(pid)
+            .writeInt(now)
+            .writeInt(Math.max(0, held - now))
+            .writeInt(others)
+            .writeLong(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt))
             .toByteArray());
   }
 

@@ -15,7 +15,8 @@ import java.io.UncheckedIOException;
  *
  * <pre>
  * HELLO    server to node   version, server name
- * WELCOME  node to server   version, workers, node name (host:port), pid
+ * WELCOME  node to server   version, workers, node name (host:port), pid, then its load: jobs
+ *                           running, jobs waiting, other job servers connected, uptime millis
  * REFUSE   node to server   reason
  * JOBS     server to node   count, then per job: id, deadline nanos (0: none), function, captured
  *                           values (or none), argument; a function is an inline byte string, or a
