@@ -227,6 +227,26 @@ public final class JobServerBuilder {
     return this;
   }
 
+  /**
+   * The largest argument or result, encoded, that may cross to or from a worker process (default:
+   * what one Java array holds, about 2 GiB). A job whose argument or result is larger, or does not
+   * fit in the heap that must hold it, fails with {@link PayloadTooLargeException} naming the size
+   * and the bound; its worker is not replaced and the job is not retried. Worker processes only.
+   */
+  public JobServerBuilder maxPayload(long bytes) {
+    if (bytes < 1 || bytes > WorkerOptions.DEFAULT_MAX_PAYLOAD) {
+      throw new IllegalArgumentException(
+          "maxPayload: "
+              + bytes
+              + " (expected: 1 to "
+              + WorkerOptions.DEFAULT_MAX_PAYLOAD
+              + " bytes)");
+    }
+    workerOption("maxPayload", bytes);
+    workerOptions = workerOptions.withMaxPayload(bytes);
+    return this;
+  }
+
   private void workerOption(String option, Object value) {
     if (!workerOptionsSet.add(option)) {
       throw new IllegalStateException(option + ": already set");

@@ -21,6 +21,17 @@ import org.parallel4j.spi.TaskBody;
 public record Shipment(Function function, byte[] captured, byte[] argument) {
 
   /**
+   * The largest payload this job puts in one frame, in bytes: the task (captured values and
+   * argument, with the function when it travels inline), or a reusable function defined apart.
+   */
+  public long size() {
+    long task = (captured == null ? 0 : captured.length) + (long) argument.length;
+    return function.reusable()
+        ? Math.max(task, function.bytes().length)
+        : task + function.bytes().length;
+  }
+
+  /**
    * An encoded function. {@code reusable} when the function holds nothing that can change after
    * submit (it captures nothing, or only strings, boxed values, enums and other such functions), so
    * that its bytes may stand for it in later jobs; otherwise its current state is encoded for each

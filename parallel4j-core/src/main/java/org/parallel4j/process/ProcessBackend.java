@@ -110,7 +110,8 @@ public final class ProcessBackend implements Backend {
    */
   public ProcessBackend(int workers, WorkerOptions options) {
     this.target = workers;
-    this.maxFrame = 64 << 20;
+    // a frame holds the payload, its header and at most 16 bytes of fields (TASK, RESULT)
+    this.maxFrame = (int) Math.min(options.maxPayload() + 64, Integer.MAX_VALUE - 8);
     this.options = options;
     this.cache = WorkerCache.locate(classPath(), jvmArgs());
     Path shm = Path.of("/dev/shm");

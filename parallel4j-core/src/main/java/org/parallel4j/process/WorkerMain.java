@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import org.parallel4j.PayloadTooLargeException;
 import org.parallel4j.codec.KryoCodec;
 import org.parallel4j.codec.LambdaShape;
 import org.parallel4j.spi.Codec;
@@ -186,7 +187,8 @@ public final class WorkerMain {
         Frames.Frame frame;
         try {
           frame = Frames.read(in, maxFrame);
-          checkShape(frame);
+          checkShape(
+              frame); // a frame too large for this heap ends the JVM (ExitOnOutOfMemoryError)
         } catch (EOFException e) {
           Runtime.getRuntime().halt(0); // the server is gone: never outlive it
           return SLEEP;
@@ -268,7 +270,7 @@ public final class WorkerMain {
           }
           started = CURRENT.start(p.id());
         }
-        runOne(p, started, codec, out);
+        runOne(p, started, codec, out, maxFrame - 64);
       }
     }
 
@@ -396,7 +398,12 @@ public final class WorkerMain {
     return new Pending(frame.id(), function, frame.payload(), 0, 0, 8 + n);
   }
 
-  private static void runOne(Pending p, boolean started, Codec codec, Output out) {
+  /**
+   * Runs one task and sends its outcome. A result larger than {@code maxPayload} encoded fails the
+   * job with {@link PayloadTooLargeException}: the worker stays. (One that this heap cannot encode
+   * ends the worker: it runs with ExitOnOutOfMemoryError, and the job counts a crash.)
+   */
+  private static void runOne(Pending p, boolean started, Codec codec, Output out, long maxPayload) {
     long t0 = System.nanoTime();
     if (!started) { // cancelled while queued here: answer, in order
       CancellationException cancelled =
@@ -411,6 +418,15 @@ public final class WorkerMain {
       try {
         payload = codec.encode(result);
         type = Frames.RESULT;
+        if (payload.length > maxPayload) {
+          int size = payload.length;
+          payload = null; // before the failure is encoded: the heap may need the room
+          payload =
+              encodeFailure(
+                  codec,
+                  new PayloadTooLargeException("the result of job " + p.id(), size, maxPayload));
+          type = Frames.FAILURE;
+        }
       } catch (IOException e) {
         payload =
             encodeFailure(

@@ -22,7 +22,11 @@ public record WorkerOptions(
     Map<String, String> environment,
     Path directory,
     TaskBody initializer,
-    int maxTasksPerWorker) {
+    int maxTasksPerWorker,
+    long maxPayload) {
+
+  /** The default bound on one argument or result, encoded: what one Java array can hold. */
+  public static final long DEFAULT_MAX_PAYLOAD = Integer.MAX_VALUE - 1024;
 
   /** Validates and copies. */
   public WorkerOptions {
@@ -33,29 +37,33 @@ public record WorkerOptions(
       throw new IllegalArgumentException(
           "maxTasksPerWorker: " + maxTasksPerWorker + " (expected: >= 0, where 0 means never)");
     }
+    if (maxPayload < 1 || maxPayload > DEFAULT_MAX_PAYLOAD) {
+      throw new IllegalArgumentException(
+          "maxPayload: " + maxPayload + " (expected: 1 to " + DEFAULT_MAX_PAYLOAD + " bytes)");
+    }
   }
 
   /** No extra options. */
   public static WorkerOptions defaults() {
-    return new WorkerOptions(List.of(), List.of(), Map.of(), null, null, 0);
+    return new WorkerOptions(List.of(), List.of(), Map.of(), null, null, 0, DEFAULT_MAX_PAYLOAD);
   }
 
   /** These options with {@code jvmArgs}. */
   public WorkerOptions withJvmArgs(List<String> jvmArgs) {
     return new WorkerOptions(
-        jvmArgs, classPath, environment, directory, initializer, maxTasksPerWorker);
+        jvmArgs, classPath, environment, directory, initializer, maxTasksPerWorker, maxPayload);
   }
 
   /** These options with {@code classPath}. */
   public WorkerOptions withClassPath(List<Path> classPath) {
     return new WorkerOptions(
-        jvmArgs, classPath, environment, directory, initializer, maxTasksPerWorker);
+        jvmArgs, classPath, environment, directory, initializer, maxTasksPerWorker, maxPayload);
   }
 
   /** These options with {@code environment}. */
   public WorkerOptions withEnvironment(Map<String, String> environment) {
     return new WorkerOptions(
-        jvmArgs, classPath, environment, directory, initializer, maxTasksPerWorker);
+        jvmArgs, classPath, environment, directory, initializer, maxTasksPerWorker, maxPayload);
   }
 
   /** These options with {@code directory}. */
@@ -66,7 +74,8 @@ public record WorkerOptions(
         environment,
         Objects.requireNonNull(directory, "directory"),
         initializer,
-        maxTasksPerWorker);
+        maxTasksPerWorker,
+        maxPayload);
   }
 
   /** These options with {@code initializer}. */
@@ -77,12 +86,19 @@ public record WorkerOptions(
         environment,
         directory,
         Objects.requireNonNull(initializer, "initializer"),
-        maxTasksPerWorker);
+        maxTasksPerWorker,
+        maxPayload);
   }
 
   /** These options with {@code maxTasksPerWorker}. */
   public WorkerOptions withMaxTasksPerWorker(int maxTasksPerWorker) {
     return new WorkerOptions(
-        jvmArgs, classPath, environment, directory, initializer, maxTasksPerWorker);
+        jvmArgs, classPath, environment, directory, initializer, maxTasksPerWorker, maxPayload);
+  }
+
+  /** These options with {@code maxPayload}. */
+  public WorkerOptions withMaxPayload(long maxPayload) {
+    return new WorkerOptions(
+        jvmArgs, classPath, environment, directory, initializer, maxTasksPerWorker, maxPayload);
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.parallel4j.PayloadTooLargeException;
 import org.parallel4j.codec.Shipment;
 import org.parallel4j.spi.JobControl;
 import org.parallel4j.spi.WorkItem;
@@ -484,6 +485,13 @@ final class WorkerProcess implements JobControl {
       item.fail(e); // taken from a server whose first backend runs it in place: not here
       return;
     }
+    long size = shipment.size();
+    if (size > pool.options.maxPayload()) { // fails this job alone, before the worker sees it
+      item.fail(
+          new PayloadTooLargeException(
+              "the task of job " + item.jobId(), size, pool.options.maxPayload()));
+      return;
+    }
     if (!item.assign(handle, this)) {
       return; // cancelled while queued, or this worker was just lost
     }
@@ -665,7 +673,7 @@ final class WorkerProcess implements JobControl {
       throw new IOException(name + " sent a frame of type " + frame.type());
     }
     byte[] payload = frame.payload();
-    if (payload.length < 8) { // checked before the job leaves inFlight: died() retries it
+    if (payload != null && payload.length < 8) { // checked before the job leaves inFlight
       throw new IOException(name + " sent an outcome of " + payload.length + " bytes");
     }
     WorkItem item = inFlight.peek();
@@ -685,6 +693,19 @@ final class WorkerProcess implements JobControl {
       if (next != null) {
         next.started(now); // the worker runs its jobs in order: the next starts now
       }
+    }
+    if (frame.tooLarge()) { // within the bound, not within this heap: the job fails, alone
+      item.fail(
+          new PayloadTooLargeException(
+              (frame.type() == Frames.RESULT ? "the result of job " : "the failure of job ")
+                  + frame.id(),
+              frame.skipped(),
+              -1),
+          now);
+      if (isRetiring() && inFlight.isEmpty()) {
+        stop();
+      }
+      return;
     }
     ran(java.nio.ByteBuffer.wrap(payload).getLong());
     switch (frame.type()) {

@@ -41,8 +41,20 @@ public final class Frames {
 
   private Frames() {}
 
-  /** One frame. */
-  public record Frame(byte type, long id, byte[] payload) {}
+  /**
+   * One frame; {@code payload} null when it was too large for this heap, and {@code skipped} its
+   * length, read past so that the next frame is in place.
+   */
+  public record Frame(byte type, long id, byte[] payload, int skipped) {
+    public Frame(byte type, long id, byte[] payload) {
+      this(type, id, payload, 0);
+    }
+
+    /** Whether the payload did not fit in this heap and was skipped. */
+    public boolean tooLarge() {
+      return payload == null;
+    }
+  }
 
   public static void write(DataOutputStream out, byte type, long id, byte[] payload)
       throws IOException {
@@ -111,7 +123,13 @@ public final class Frames {
       throw new IOException("bad frame type: " + type);
     }
     long id = in.readLong();
-    byte[] payload = new byte[length - HEADER];
+    byte[] payload;
+    try {
+      payload = new byte[length - HEADER];
+    } catch (OutOfMemoryError e) { // within the bound, but not this heap: that job alone fails
+      in.skipNBytes(length - HEADER);
+      return new Frame(type, id, null, length - HEADER);
+    }
     in.readFully(payload);
     return new Frame(type, id, payload);
   }
