@@ -184,47 +184,75 @@ public final class WorkerMain {
         if (!ring.ready() && (run || !ring.awaitReady(spinNanos())) && ring.idle()) {
           return run ? RUN : SLEEP;
         }
-        Frames.Frame frame;
-        try {
-          frame = Frames.read(in, maxFrame);
-          checkShape(
-              frame); // a frame too large for this heap ends the JVM (ExitOnOutOfMemoryError)
-        } catch (EOFException e) {
-          Runtime.getRuntime().halt(0); // the server is gone: never outlive it
-          return SLEEP;
-        } catch (IOException e) {
-          System.err.println("parallel4j worker: bad input from the server, exiting: " + e);
+        if (handle(readOne())) {
+          run = true;
+        }
+      }
+    }
+
+    /** Reads the next frame; bad input, or the server gone, ends the worker. */
+    private Frames.Frame readOne() {
+      try {
+        Frames.Frame frame = Frames.read(in, maxFrame);
+        checkShape(frame); // a frame too large for this heap ends the JVM (ExitOnOutOfMemoryError)
+        return frame;
+      } catch (EOFException e) {
+        Runtime.getRuntime().halt(0); // the server is gone: never outlive it
+      } catch (IOException e) {
+        System.err.println("parallel4j worker: bad input from the server, exiting: " + e);
+        Runtime.getRuntime().halt(2);
+      }
+      throw new AssertionError("halted");
+    }
+
+    /** Acts on one frame; true when it brought a task while none ran (the caller runs it). */
+    private boolean handle(Frames.Frame frame) {
+      switch (frame.type()) {
+        case Frames.DEFINE -> functions[(int) frame.id()] = decodeFunction(codec, frame.payload());
+        case Frames.TASK, Frames.TASK_ALONE -> {
+          Pending p = pending(frame, functions, codec);
+          synchronized (tasks) {
+            alone = frame.type() == Frames.TASK_ALONE;
+            tasks.add(p);
+            if (!running) {
+              running = true;
+              return true;
+            }
+          }
+        }
+        case Frames.CANCEL, Frames.SKIP -> cancel(frame.id(), frame.type() == Frames.CANCEL);
+        case Frames.SHUTDOWN -> {
+          synchronized (tasks) {
+            shutdown = true;
+            if (!running) {
+              exit();
+            }
+          }
+        }
+        default -> {
+          System.err.println("parallel4j worker: unexpected frame type " + frame.type());
           Runtime.getRuntime().halt(2);
-          return SLEEP;
         }
-        switch (frame.type()) {
-          case Frames.DEFINE ->
-              functions[(int) frame.id()] = decodeFunction(codec, frame.payload());
-          case Frames.TASK, Frames.TASK_ALONE -> {
-            Pending p = pending(frame, functions, codec);
-            synchronized (tasks) {
-              alone = frame.type() == Frames.TASK_ALONE;
-              tasks.add(p);
-              if (!running) {
-                running = true;
-                run = true;
-              }
-            }
-          }
-          case Frames.CANCEL, Frames.SKIP -> cancel(frame.id(), frame.type() == Frames.CANCEL);
-          case Frames.SHUTDOWN -> {
-            synchronized (tasks) {
-              shutdown = true;
-              if (!running) {
-                exit();
-              }
-            }
-          }
-          default -> {
-            System.err.println("parallel4j worker: unexpected frame type " + frame.type());
-            Runtime.getRuntime().halt(2);
-          }
+      }
+      return false;
+    }
+
+    /**
+     * Before the next task starts, reads the frames already in the ring: a cancel or skip that the
+     * server published while the last task ran is then seen, even when the reading thread, rung for
+     * it, has not woken yet (without this, a job cancelled while it waited here could start).
+     */
+    private void catchUp() {
+      if (!ring.pending()) {
+        return;
+      }
+      reading.lock();
+      try {
+        while (ring.ready()) {
+          handle(readOne());
         }
+      } finally {
+        reading.unlock();
       }
     }
 
@@ -257,6 +285,7 @@ public final class WorkerMain {
     /** Runs queued tasks in order until none is left. */
     private void runTasks() {
       while (true) {
+        catchUp();
         Pending p;
         boolean started;
         synchronized (tasks) {

@@ -145,7 +145,7 @@ final class WorkerProcess implements JobControl {
       // holder of the lock waits for a skip (only an interrupt holds the job's state machine)
       sending.lock();
       unlockSending();
-    } else if (sending.tryLock()) { // else the holder writes it as it lets go
+    } else if (lockForInterrupt()) { // else the holder writes it as it lets go
       unlockSending();
     }
     if (!interrupt) {
@@ -159,6 +159,24 @@ final class WorkerProcess implements JobControl {
         },
         TimeUnit.MILLISECONDS.toNanos(CANCEL_GRACE_MILLIS));
   }
+
+  /**
+   * Takes {@link #sending} for an interrupt, waiting a little for it: long enough that the cancel
+   * is in the ring when {@code cancel(true)} returns whenever the holder is only sending (so that a
+   * job cancelled while it waits in the worker does not start), not so long that a holder which
+   * waits on the cancelled job's state machine, held by this interrupt, deadlocks with it: then the
+   * holder writes the cancel as it lets go.
+   */
+  private boolean lockForInterrupt() {
+    try {
+      return sending.tryLock(INTERRUPT_LOCK_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return sending.tryLock();
+    }
+  }
+
+  private static final long INTERRUPT_LOCK_MILLIS = 20;
 
   /**
    * Lets go of {@link #sending}, first writing the cancel frames that wait; takes it again if more
