@@ -32,20 +32,21 @@ import org.jgroups.util.DefaultSocketFactory;
  * servers always agree on it.
  *
  * <p>TCP, with TCP_NODELAY, TLS 1.3 that requires a certificate from both sides, a bound on any one
- * message, a sender thread per member (so that one that hangs holds back nothing sent to others),
- * and JGroups' diagnostics off (they would open a multicast socket on a real interface); static
- * discovery of the given peers (TCPPING); failure detection by closed connections (a killed member
- * is suspected at once) and by heartbeats (a member that hangs is suspected within {@link
- * #HEARTBEAT_TIMEOUT_MS} ms), each suspicion checked once more for {@link #VERIFY_MS} ms; merging
- * of partitions; reliable, ordered unicasts and multicasts; flow control; fragmentation. No other
- * socket is opened: JGroups' FD_SOCK2 would accept plain connections beside the TLS ones.
+ * message, a bound on the TLS handshake when connecting (so that a frozen member delays the others'
+ * sends a second at most), and JGroups' diagnostics off (they would open a multicast socket on a
+ * real interface); static discovery of the given peers (TCPPING); failure detection by closed
+ * connections (a killed member is suspected at once) and by heartbeats (a member that hangs is
+ * suspected within {@link #HEARTBEAT_TIMEOUT_MS} ms), each suspicion checked once more for {@link
+ * #VERIFY_MS} ms; merging of partitions; reliable, ordered unicasts and multicasts; flow control;
+ * fragmentation. No other socket is opened: JGroups' FD_SOCK2 would accept plain connections beside
+ * the TLS ones.
  */
 final class Membership {
   static final int HEARTBEAT_INTERVAL_MS = 1000;
   static final int HEARTBEAT_TIMEOUT_MS = 4000;
   static final int VERIFY_MS = 1000;
   static final int MAX_WIRE_MESSAGE = 8 << 20;
-  static final int HANDSHAKE_MS = 3000;
+  static final int HANDSHAKE_MS = 1000;
 
   /**
    * The multicast group of {@code --discover}, administratively scoped: routers do not forward it.
@@ -136,10 +137,6 @@ final class Membership {
     tcp.enableSuspectEvents(true);
     tcp.setSockConnTimeout(500);
     tcp.setValue("log_details", false);
-    // one sender thread per member, not one for all: a send to a frozen member (SIGSTOP) blocks
-    // in connect or in the TLS handshake, and with a single sender it held back the heartbeats and
-    // results of every healthy member too, until they were suspected and excluded in turn
-    tcp.setBundler(new OneSenderPerMember());
     SSLContext tls =
         Tls.context(
             security,
@@ -214,7 +211,10 @@ final class Membership {
    * connects, must end within {@link #HANDSHAKE_MS} ms: a peer that is frozen (SIGSTOP) still
    * accepts connections in its kernel, and a handshake with it would otherwise wait for ever,
    * holding JGroups' connection table, and every send with it. (JGroups' own TLS component sets no
-   * such bound.)
+   * such bound.) One second: JGroups sends everything from one thread, so while it waits on a
+   * frozen peer (reconnecting for a retransmission or for discovery) this member's heartbeats and
+   * results wait too; with 3 s, a healthy node now and then missed the 4 s heartbeat timeout and
+   * was excluded beside the frozen one. A TLS 1.3 handshake takes one round trip.
    */
   private static DefaultSocketFactory socketFactory(SSLContext tls) {
     DefaultSocketFactory f = new DefaultSocketFactory(tls);
