@@ -237,11 +237,11 @@ class ClusterLifecycleTest {
    * time limit). Two hangs were found this way. A handshake with a frozen node (whose kernel still
    * accepts connections) held JGroups' connection table for ever, until the handshake had a bound.
    * Then, one round in ten or so, the healthy node was excluded too, 9 s after the frozen one, and
-   * the job waited: JGroups' single sender thread sat in connects and 3 s handshakes with the frozen
-   * node (for retransmissions and discovery), so the healthy node's heartbeats and results did not
-   * leave it, and the server suspected it. A sender per member (JGroups' per-destination bundler)
-   * ended that, but left a node now and then never answering a new job server's greeting, so it
-   * went; a 1 s bound on the handshake ended it too: 14 rounds, no healthy node suspected.
+   * the job waited: JGroups' single sender thread sat in connects and 3 s handshakes with the
+   * frozen node (for retransmissions and discovery), so the healthy node's heartbeats and results
+   * did not leave it, and the server suspected it. A sender per member (JGroups' per-destination
+   * bundler) ended that, but left a node now and then never answering a new job server's greeting,
+   * so it went; a 1 s bound on the handshake ended it too: 14 rounds, no healthy node suspected.
    */
   @Test
   void aJobOfAFrozenNodeRunsAgainElsewhere() throws Exception {
