@@ -12,6 +12,8 @@
 module org.parallel4j {
   requires com.esotericsoftware.kryo;
   requires org.objenesis;
+  requires jdk.jfr; // the job server's Flight Recorder events
+  requires java.management; // the job server's MBean, with JobServerBuilder.jmx()
 
   exports org.parallel4j;
   exports org.parallel4j.spi;

@@ -308,6 +308,11 @@ public class Job<R> extends CompletableFuture<R> {
     return startedAt;
   }
 
+  /** The worker of the last attempt, as its backend named it; null before any. */
+  String workerName() {
+    return worker;
+  }
+
   /** What holds a running job (a {@link Lease}): the state machine's way to its backend. */
   interface Holder {
     /** Interrupts the running job; called while the state is INTERRUPTING, at most once. */

@@ -139,6 +139,7 @@ public final class JobServer implements ExecutorService {
   private final AtomicInteger terminating = new AtomicInteger();
   private volatile int runState = RUNNING;
   private final ServerThreads threads;
+  private volatile javax.management.ObjectName mbean; // with JobServerBuilder.jmx(): until the end
   private final int maxAttempts;
   private final long defaultDeadlineNanos;
 
@@ -472,6 +473,12 @@ public final class JobServer implements ExecutorService {
         retire();
         throw e;
       }
+    }
+    if (Events.QUEUED.isEnabled()) {
+      Events.JobQueued e = new Events.JobQueued();
+      e.server = name;
+      e.job = work.job.id();
+      e.commit();
     }
     for (Lane lane : now) {
       if (lane.offer(work)) {
@@ -892,6 +899,10 @@ public final class JobServer implements ExecutorService {
         .whenComplete(
             (done, error) -> {
               runState = TERMINATED;
+              javax.management.ObjectName m = mbean;
+              if (m != null) {
+                Management.unregister(m);
+              }
               threads.stop();
               terminated.countDown();
             });
@@ -959,7 +970,12 @@ public final class JobServer implements ExecutorService {
         name, what, Stats.workers(workers()), active(), queue.size(), completed());
   }
 
-  private String runStateName() {
+  /** Registers this server's MBean ({@link JobServerBuilder#jmx()}). */
+  void registerMBean() {
+    mbean = Management.register(this);
+  }
+
+  String runStateName() {
     return switch (runState) {
       case RUNNING -> "running";
       case SHUTDOWN -> "shutting down";

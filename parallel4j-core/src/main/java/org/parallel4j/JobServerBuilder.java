@@ -27,6 +27,7 @@ public final class JobServerBuilder {
   private Ticker ticker;
   private int maxAttempts;
   private WorkerOptions workerOptions = WorkerOptions.defaults();
+  private boolean jmx;
   private final java.util.Set<String> workerOptionsSet = new java.util.LinkedHashSet<>();
   private java.time.Duration taskDeadline;
   private Codec codec;
@@ -340,7 +341,28 @@ public final class JobServerBuilder {
               + ": worker process options, but the engine is "
               + (engine == null ? "not set" : describe(engine, workers)));
     }
-    return new JobServer(config(all));
+    JobServer server = new JobServer(config(all));
+    if (jmx) {
+      try {
+        server.registerMBean();
+      } catch (RuntimeException e) {
+        server.shutdownNow();
+        throw e;
+      }
+    }
+    return server;
+  }
+
+  /**
+   * Registers the server in the platform MBean server as {@code
+   * org.parallel4j:type=JobServer,name=NAME} ({@link JobServerMXBean}: its stats, and its workers
+   * to read and set from JConsole or VisualVM), until it terminates. Off by default: loading JMX
+   * costs a JVM's first server tens of milliseconds. Two servers of one name cannot both register:
+   * the second build fails, naming it.
+   */
+  public JobServerBuilder jmx() {
+    this.jmx = true;
+    return this;
   }
 
   private Config config(List<Backend> all) {

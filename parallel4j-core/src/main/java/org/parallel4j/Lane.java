@@ -178,6 +178,13 @@ final class Lane implements WorkSource, BackendContext {
             name,
             backend.statsPerWorker() ? tallies.computeIfAbsent(name, n -> new Tally()) : null);
     workers.add(w);
+    if (Events.WORKER_STARTED.isEnabled()) {
+      Events.WorkerStarted e = new Events.WorkerStarted();
+      e.server = server.name();
+      e.backend = backendName;
+      e.worker = name;
+      e.commit();
+    }
     return w;
   }
 
@@ -374,7 +381,18 @@ final class Lane implements WorkSource, BackendContext {
     public void lost(WorkerLoss loss) {
       lost = true; // first: a lease assigned from now on sees it (Lease.assign)
       workers.remove(this);
-      for (Lease l : snapshot()) {
+      Lease[] held = snapshot();
+      if (Events.WORKER_ENDED.isEnabled()) {
+        Events.WorkerEnded e = new Events.WorkerEnded();
+        e.server = server.name();
+        e.backend = backendName;
+        e.worker = name;
+        e.exit = loss.exit();
+        e.pid = loss.pid();
+        e.jobsHeld = held.length;
+        e.commit();
+      }
+      for (Lease l : held) {
         l.lostAt(loss);
       }
     }

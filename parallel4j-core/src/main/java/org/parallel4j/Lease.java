@@ -139,6 +139,16 @@ final class Lease implements WorkItem, Job.Holder {
       return; // ended already (lost, given back): this start belongs to no attempt
     }
     work.job.started(now);
+    if (Events.STARTED.isEnabled()) {
+      Events.JobStarted e = new Events.JobStarted();
+      e.server = lane.server().name();
+      e.job = work.job.id();
+      e.backend = lane.backendName();
+      e.worker = work.job.workerName();
+      e.attempt = work.job.attempts();
+      e.queued = work.job.queuedTime().toNanos();
+      e.commit();
+    }
     long d = work.deadlineNanos;
     if (d != 0) {
       deadline = lane.schedule(this::overdue, d);
@@ -244,6 +254,17 @@ final class Lease implements WorkItem, Job.Holder {
     } else {
       job.completeExceptionally(Job.asTaskFailure(error));
     }
+    if (Events.ENDED.isEnabled()) {
+      Events.JobEnded e = new Events.JobEnded();
+      e.server = lane.server().name();
+      e.job = job.id();
+      e.backend = lane.backendName();
+      e.worker = job.workerName();
+      e.outcome = error == null ? "completed" : job.isCancelled() ? "cancelled" : "failed";
+      e.runTime = now - job.startedAt();
+      e.attempts = job.attempts();
+      e.commit();
+    }
     lane.retired();
   }
 
@@ -339,6 +360,14 @@ final class Lease implements WorkItem, Job.Holder {
       return;
     }
     job.rearm();
+    if (Events.RETRIED.isEnabled()) {
+      Events.JobRetried e = new Events.JobRetried();
+      e.server = server.name();
+      e.job = job.id();
+      e.attempts = job.attempts();
+      e.counted = was == STARTED;
+      e.commit();
+    }
     server.requeue(work);
   }
 
