@@ -100,6 +100,7 @@ final class WorkerProcess implements JobControl {
   private final AtomicInteger state = new AtomicInteger(STARTING);
   Thread dispatcher;
   Thread stdoutPump;
+  private volatile boolean served; // set once, when it is ready and takes work
   final WorkerOutput output; // its standard error, what its tasks print, its last lines
   // cancel and skip frames waiting for whoever holds sending: a cancel with interruption never
   // waits for the lock, as its holder may be waiting for that very cancel to finish (Job.hold,
@@ -297,8 +298,9 @@ final class WorkerProcess implements JobControl {
   private String lastWords() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(5, TimeUnit.SECONDS);
-    output.awaitStderr(TimeUnit.SECONDS.toMillis(2));
-    stdoutPump.join(TimeUnit.SECONDS.toMillis(2)); // the JVM's own start-up errors go there
+    // the pumps read what is left of a dead worker's streams: short, unless the machine is loaded
+    output.awaitStderr(TimeUnit.SECONDS.toMillis(10));
+    stdoutPump.join(TimeUnit.SECONDS.toMillis(10)); // the JVM's own start-up errors go there
     String exit = process.isAlive() ? "" : " (exit code " + process.exitValue() + ")";
     List<String> lines = output.lastLines();
     return exit + (lines.isEmpty() ? "" : ": " + String.join("\n", lines));
@@ -323,6 +325,7 @@ final class WorkerProcess implements JobControl {
   }
 
   void start() {
+    served = true;
     advance(SERVING);
     watcher.start();
     signal(); // a first look: rings that came before serving began were not served
@@ -365,8 +368,10 @@ final class WorkerProcess implements JobControl {
 
   /** A line the worker's tasks printed: shown, and kept while it may say why the worker died. */
   private void printed(String line) {
-    if (state.get() == STARTING || ProcessBackend.isJvmDeathNotice(line)) {
-      output.remember(line); // before it is ready, anything it says may be why it never got there
+    // before it is ready, anything it says may be why it never got there; "served" rather than the
+    // state, which turns DEAD as the JVM exits, while the rest of its last words are still read
+    if (!served || ProcessBackend.isJvmDeathNotice(line)) {
+      output.remember(line);
     }
     output.print(line);
   }
