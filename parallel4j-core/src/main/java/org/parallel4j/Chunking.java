@@ -1,14 +1,16 @@
 package org.parallel4j;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * How {@link JobServer#map} cuts its inputs into jobs: the chunk size from the time per input that
- * the same function took last time, and the job that runs one chunk. Thread-safe; stateless but for
- * the per-class timing memory.
+ * {@link JobServer#map}: how it cuts its inputs into jobs (the chunk size from the time per input
+ * that the same function took last time), the job that runs one chunk, and the map itself, which
+ * submits the chunks and gathers their results in input order. Thread-safe; stateless but for the
+ * per-class timing memory.
  */
 final class Chunking {
   private Chunking() {}
@@ -59,6 +61,55 @@ final class Chunking {
         results.add(fn.call(input));
       }
       return results;
+    }
+  }
+
+  /** {@link JobServer#map(Task.Fn, Iterable, int)}, its arguments checked. */
+  static <A, R> List<R> map(
+      JobServer server,
+      Task.Fn<? super A, ? extends R> fn,
+      Iterable<? extends A> inputs,
+      int chunkSize) {
+    List<A> list;
+    if (inputs instanceof Collection<? extends A> c) {
+      list = new ArrayList<>(c);
+    } else {
+      list = new ArrayList<>();
+      inputs.forEach(list::add);
+    }
+    List<Job<List<R>>> jobs = new ArrayList<>();
+    Chunk<A, R> perChunk = new Chunk<>(fn);
+    try {
+      int n = list.size();
+      int from = 0;
+      int chunk = chunkSize;
+      if (chunk == 0) {
+        int w = server.workers();
+        long known = PER_INPUT_NANOS.get(fn.getClass()).get();
+        chunk = (long) n <= 4L * w ? 1 : chunkFor(known, n, w);
+      }
+      for (; from < n; from += chunk) {
+        jobs.add(
+            server.submit(
+                perChunk, new ArrayList<>(list.subList(from, Math.min(n, from + chunk)))));
+      }
+      List<R> results = new ArrayList<>(n);
+      long perInput = Long.MAX_VALUE; // the least: a chunk that waited behind another is longer
+      for (Job<List<R>> job : jobs) {
+        List<R> some = JobServer.awaitResult(job);
+        results.addAll(some);
+        if (!some.isEmpty()) {
+          perInput = Math.min(perInput, job.runTime().toNanos() / some.size());
+        }
+      }
+      if (perInput != Long.MAX_VALUE) {
+        PER_INPUT_NANOS.get(fn.getClass()).set(Math.max(1, perInput));
+      }
+      return results;
+    } finally {
+      for (Job<?> job : jobs) {
+        job.cancel(true); // no-op for the done ones; stops the rest after a failure
+      }
     }
   }
 }

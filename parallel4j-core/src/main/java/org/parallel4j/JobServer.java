@@ -599,45 +599,7 @@ public final class JobServer implements ExecutorService {
     Objects.requireNonNull(fn, "fn");
     Objects.requireNonNull(inputs, "inputs");
     checkNotNegative("chunkSize", chunkSize);
-    List<A> list;
-    if (inputs instanceof Collection<? extends A> c) {
-      list = new ArrayList<>(c);
-    } else {
-      list = new ArrayList<>();
-      inputs.forEach(list::add);
-    }
-    List<Job<List<R>>> jobs = new ArrayList<>();
-    Chunking.Chunk<A, R> perChunk = new Chunking.Chunk<>(fn);
-    try {
-      int n = list.size();
-      int from = 0;
-      int chunk = chunkSize;
-      if (chunk == 0) {
-        int w = workers();
-        long known = Chunking.PER_INPUT_NANOS.get(fn.getClass()).get();
-        chunk = (long) n <= 4L * w ? 1 : Chunking.chunkFor(known, n, w);
-      }
-      for (; from < n; from += chunk) {
-        jobs.add(submit(perChunk, new ArrayList<>(list.subList(from, Math.min(n, from + chunk)))));
-      }
-      List<R> results = new ArrayList<>(n);
-      long perInput = Long.MAX_VALUE; // the least: a chunk that waited behind another is longer
-      for (Job<List<R>> job : jobs) {
-        List<R> some = awaitResult(job);
-        results.addAll(some);
-        if (!some.isEmpty()) {
-          perInput = Math.min(perInput, job.runTime().toNanos() / some.size());
-        }
-      }
-      if (perInput != Long.MAX_VALUE) {
-        Chunking.PER_INPUT_NANOS.get(fn.getClass()).set(Math.max(1, perInput));
-      }
-      return results;
-    } finally {
-      for (Job<?> job : jobs) {
-        job.cancel(true); // no-op for the done ones; stops the rest after a failure
-      }
-    }
+    return Chunking.map(this, fn, inputs, chunkSize);
   }
 
   /**
