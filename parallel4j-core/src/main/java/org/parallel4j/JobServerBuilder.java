@@ -231,8 +231,9 @@ public final class JobServerBuilder {
   /**
    * The largest argument or result, encoded, that may cross to or from a worker process (default:
    * what one Java array holds, about 2 GiB). A job whose argument or result is larger, or does not
-   * fit in the heap that must hold it, fails with {@link PayloadTooLargeException} naming the size
-   * and the bound; its worker is not replaced and the job is not retried. Worker processes only.
+   * fit in the heap that must hold it, fails with {@link
+   * org.parallel4j.spi.PayloadTooLargeException} naming the size and the bound; its worker is not
+   * replaced and the job is not retried. Worker processes only.
    */
   public JobServerBuilder maxPayload(long bytes) {
     if (bytes < 1 || bytes > WorkerOptions.DEFAULT_MAX_PAYLOAD) {

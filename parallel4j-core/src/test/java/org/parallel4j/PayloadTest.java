@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.parallel4j.spi.PayloadTooLargeException;
 
 /**
  * Arguments and results too large to cross to or from a worker process fail their own job with

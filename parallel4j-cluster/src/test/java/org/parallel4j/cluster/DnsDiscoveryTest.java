@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,6 +37,18 @@ class DnsDiscoveryTest {
     }
   }
 
+  /** Starts the nodes at once, as pods start, and returns their pids once all are ready. */
+  private static List<Long> startAtOnce(List<Supplier<NodeProcesses.Started>> starts)
+      throws Exception {
+    List<CompletableFuture<NodeProcesses.Started>> starting =
+        starts.stream().map(CompletableFuture::supplyAsync).toList();
+    List<Long> pids = new ArrayList<>();
+    for (CompletableFuture<NodeProcesses.Started> s : starting) {
+      pids.add(s.get(60, SECONDS).pid());
+    }
+    return pids;
+  }
+
   private List<String> nodeArgs() {
     List<String> args = new ArrayList<>(NodeProcesses.threadNode(1));
     args.addAll(List.of("--dns", NAME, "--dns-server", dns.address()));
@@ -54,16 +67,11 @@ class DnsDiscoveryTest {
         NAME,
         new TinyDns.Srv(ports[0], "n0.nodes.test"),
         new TinyDns.Srv(ports[1], "n1.nodes.test"));
-    List<CompletableFuture<NodeProcesses.Started>> starting = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      int port = ports[i];
-      starting.add(
-          CompletableFuture.supplyAsync(() -> nodes.start(port, nodeArgs(), NodeProcesses.SECRET)));
-    }
-    List<Long> pids = new ArrayList<>();
-    for (CompletableFuture<NodeProcesses.Started> s : starting) {
-      pids.add(s.get(60, SECONDS).pid());
-    }
+    List<Long> pids =
+        startAtOnce(
+            List.of(
+                () -> nodes.start(ports[0], nodeArgs(), NodeProcesses.SECRET),
+                () -> nodes.start(ports[1], nodeArgs(), NodeProcesses.SECRET)));
     try (JobServer server =
         JobServer.builder()
             .backend(
@@ -112,19 +120,15 @@ class DnsDiscoveryTest {
     InetAddress n1 = InetAddress.getByName("127.0.0.3");
     dns.a(service, n0, n1);
     int port = NodeProcesses.freePort();
-    List<CompletableFuture<NodeProcesses.Started>> starting = new ArrayList<>();
+    List<Supplier<NodeProcesses.Started>> starts = new ArrayList<>();
     for (InetAddress host : List.of(n0, n1)) {
       List<String> args = new ArrayList<>(NodeProcesses.threadNode(1));
       args.addAll(
           List.of(
               "--bind", host.getHostAddress(), "--dns", service, "--dns-server", dns.address()));
-      starting.add(
-          CompletableFuture.supplyAsync(() -> nodes.start(port, args, NodeProcesses.SECRET)));
+      starts.add(() -> nodes.start(port, args, NodeProcesses.SECRET));
     }
-    List<Long> pids = new ArrayList<>();
-    for (CompletableFuture<NodeProcesses.Started> s : starting) {
-      pids.add(s.get(60, SECONDS).pid());
-    }
+    List<Long> pids = startAtOnce(starts);
     try (JobServer server =
         JobServer.builder()
             .backend(

@@ -1,9 +1,10 @@
-package org.parallel4j;
+package org.parallel4j.spi;
 
 /**
  * A job's argument or result could not cross to or from its worker: larger than the bound set with
- * {@link JobServerBuilder#maxPayload(long)}, or than the heap that had to hold it. It fails that
- * job alone, as its own exception would: the worker is not replaced and the job is not retried.
+ * {@link org.parallel4j.JobServerBuilder#maxPayload(long)}, or than the heap that had to hold it.
+ * It fails that job alone, as its own exception would: the worker is not replaced and the job is
+ * not retried. Here, in the SPI, because a backend that ships jobs raises it.
  */
 public class PayloadTooLargeException extends RuntimeException {
   private static final long serialVersionUID = 1L;
