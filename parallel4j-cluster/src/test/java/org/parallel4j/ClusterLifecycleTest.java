@@ -164,6 +164,10 @@ class ClusterLifecycleTest {
       assertThat(others.get(i).attempts()).isEqualTo(1);
     }
     assertThat(stopping.process().waitFor(60, SECONDS)).as("the node exits").isTrue();
+    assertThat(stopping.output())
+        .as("it says it drained, and not that it went idle")
+        .anyMatch(l -> l.endsWith(" stopped"))
+        .noneMatch(l -> l.contains("stopped: idle"));
     assertThat(Gates.where(1)).hasSize(1);
   }
 

@@ -208,9 +208,11 @@ final class NodeCommand implements Callable<Integer> {
             + ", cluster="
             + cluster);
     out.flush();
-    node.awaitClosed(); // after an idle exit; SIGTERM ends the JVM through the hook instead
-    out.println(NodeMain.READY + node.address() + " stopped: idle");
-    out.flush();
+    node.awaitClosed();
+    if (node.idledOut()) { // else SIGTERM closed it, and the hook ends the JVM as it drains
+      out.println(NodeMain.READY + node.address() + " stopped: idle");
+      out.flush();
+    }
     return 0;
   }
 }

@@ -74,6 +74,7 @@ public final class Node implements AutoCloseable {
   private boolean dirty; // guarded by outbox
   private volatile boolean closed;
   private final long startedAt = System.nanoTime();
+  private volatile boolean idledOut; // closed by closeWhenIdle
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   /** What a node is started with; see {@link NodeBuilder}. */
@@ -161,6 +162,7 @@ public final class Node implements AutoCloseable {
                 + ": no job server for "
                 + config.idleExit().toSeconds()
                 + " s (idle exit): stopping");
+        idledOut = true;
         close();
       }
     }
@@ -169,6 +171,11 @@ public final class Node implements AutoCloseable {
   /** Whether the node has closed (stopped, drained, or idle past its idle exit). */
   public boolean isClosed() {
     return closed;
+  }
+
+  /** Whether the node closed itself because no job server came for its idle exit time. */
+  public boolean idledOut() {
+    return idledOut;
   }
 
   /** A builder of a node, with its defaults: 127.0.0.1:7800, cluster {@code parallel4j}. */

@@ -44,10 +44,12 @@ public final class NodeMain {
     Runtime.getRuntime().addShutdownHook(drainOnExit(node));
     System.out.println(ready(node, b));
     System.out.flush();
-    node.awaitClosed(); // after an idle exit; SIGTERM ends the JVM through the hook instead
-    System.out.println(READY.strip() + " " + node.address() + " stopped: idle");
-    System.out.flush();
-    System.exit(0);
+    node.awaitClosed();
+    if (node.idledOut()) { // else SIGTERM closed it, and the hook ends the JVM as it drains
+      System.out.println(READY.strip() + " " + node.address() + " stopped: idle");
+      System.out.flush();
+      System.exit(0);
+    }
   }
 
   /** How long SIGTERM lets running jobs finish before they are cancelled. */
