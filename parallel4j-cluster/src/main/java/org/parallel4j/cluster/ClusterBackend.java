@@ -689,6 +689,12 @@ final class ClusterBackend implements Backend {
     int workers = in.readInt();
     String name = in.readString();
     long pid = in.readLong();
+    if (!version.equals(Version.CURRENT)) { // before its load: another version may not send it
+      refused(
+          from,
+          "node " + name + " runs parallel4j " + version + ", this job server " + Version.CURRENT);
+      return;
+    }
     NodeStatus load =
         new NodeStatus(
             name,
@@ -698,12 +704,6 @@ final class ClusterBackend implements Backend {
             in.readInt(),
             in.readInt(),
             Duration.ofMillis(in.readLong()));
-    if (!version.equals(Version.CURRENT)) {
-      refused(
-          from,
-          "node " + name + " runs parallel4j " + version + ", this job server " + Version.CURRENT);
-      return;
-    }
     if (workers < 1 || workers > MAX_NODE_WORKERS) {
       throw new IOException("node " + name + " offers " + workers + " workers");
     }
