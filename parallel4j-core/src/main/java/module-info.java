@@ -14,6 +14,7 @@ module org.parallel4j {
   requires org.objenesis;
   requires jdk.jfr; // the job server's Flight Recorder events
   requires java.management; // the job server's MBean, with JobServerBuilder.jmx()
+  requires jdk.httpserver; // the job server's dashboard, with JobServerBuilder.dashboard(port)
 
   exports org.parallel4j;
   exports org.parallel4j.spi;

@@ -69,7 +69,8 @@ final class Chunking {
       JobServer server,
       Task.Fn<? super A, ? extends R> fn,
       Iterable<? extends A> inputs,
-      int chunkSize) {
+      int chunkSize,
+      ProgressListener listener) {
     List<A> list;
     if (inputs instanceof Collection<? extends A> c) {
       list = new ArrayList<>(c);
@@ -79,6 +80,7 @@ final class Chunking {
     }
     List<Job<List<R>>> jobs = new ArrayList<>();
     Chunk<A, R> perChunk = new Chunk<>(fn);
+    Tracker tracker = Tracker.of(server, "map", fn, list.size(), listener);
     try {
       int n = list.size();
       int from = 0;
@@ -89,9 +91,12 @@ final class Chunking {
         chunk = (long) n <= 4L * w ? 1 : chunkFor(known, n, w);
       }
       for (; from < n; from += chunk) {
-        jobs.add(
-            server.submit(
-                perChunk, new ArrayList<>(list.subList(from, Math.min(n, from + chunk)))));
+        Job<List<R>> job =
+            server.submit(perChunk, new ArrayList<>(list.subList(from, Math.min(n, from + chunk))));
+        jobs.add(job);
+        if (tracker != null) {
+          tracker.track(job, Math.min(n, from + chunk) - from);
+        }
       }
       List<R> results = new ArrayList<>(n);
       long perInput = Long.MAX_VALUE; // the least: a chunk that waited behind another is longer
@@ -109,6 +114,9 @@ final class Chunking {
     } finally {
       for (Job<?> job : jobs) {
         job.cancel(true); // no-op for the done ones; stops the rest after a failure
+      }
+      if (tracker != null) {
+        tracker.finish();
       }
     }
   }

@@ -29,10 +29,12 @@ public final class JobGroup<R> {
   private final JobServer server;
   private final String name;
   private final ConcurrentLinkedQueue<Job<R>> jobs = new ConcurrentLinkedQueue<>();
+  private final Tracker tracker; // on a server with a dashboard; else null
 
   JobGroup(JobServer server, String name) {
     this.server = server;
     this.name = name;
+    this.tracker = Tracker.ofGroup(server, name);
   }
 
   /** The group's name. */
@@ -52,6 +54,10 @@ public final class JobGroup<R> {
 
   private Job<R> add(Job<R> job) {
     jobs.add(job);
+    if (tracker != null) {
+      tracker.added();
+      tracker.track(job, 1);
+    }
     return job;
   }
 

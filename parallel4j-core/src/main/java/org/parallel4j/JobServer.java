@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.parallel4j.codec.KryoCodec;
+import org.parallel4j.observe.Dashboard;
+import org.parallel4j.observe.Recorder;
 import org.parallel4j.process.ProcessBackend;
 import org.parallel4j.spi.Backend;
 import org.parallel4j.spi.Codec;
@@ -140,6 +142,8 @@ public final class JobServer implements ExecutorService {
   private volatile int runState = RUNNING;
   private final ServerThreads threads;
   private volatile javax.management.ObjectName mbean; // with JobServerBuilder.jmx(): until the end
+  private final Recorder recorder; // with a dashboard: spans, failures, progress; else null
+  private volatile Dashboard dashboard; // with JobServerBuilder.dashboard(...): until the end
   private final int maxAttempts;
   private final long defaultDeadlineNanos;
 
@@ -151,6 +155,7 @@ public final class JobServer implements ExecutorService {
     this.maxAttempts = b.maxAttempts();
     this.defaultDeadlineNanos = b.deadlineNanos();
     this.givenCodec = b.codec();
+    this.recorder = b.dashboard() == null ? null : new Recorder(ticker::read);
     List<Backend> backends = new ArrayList<>();
     if (b.engine() != null) {
       backends.add(
@@ -596,10 +601,32 @@ public final class JobServer implements ExecutorService {
    */
   public <A, R> List<R> map(
       Task.Fn<? super A, ? extends R> fn, Iterable<? extends A> inputs, int chunkSize) {
+    return map(fn, inputs, chunkSize, null);
+  }
+
+  /**
+   * As {@link #map(Task.Fn, Iterable)}, telling {@code listener} how far it has come as its jobs
+   * end (tqdm over {@code Pool.map}): counts are of inputs, and the last report, once it has ended,
+   * has {@link Progress#finished()} set.
+   */
+  public <A, R> List<R> map(
+      Task.Fn<? super A, ? extends R> fn, Iterable<? extends A> inputs, ProgressListener listener) {
+    return map(fn, inputs, 0, Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * As {@link #map(Task.Fn, Iterable, int)}, telling {@code listener} (or none, if null) how far it
+   * has come, as {@link #map(Task.Fn, Iterable, ProgressListener)} does.
+   */
+  public <A, R> List<R> map(
+      Task.Fn<? super A, ? extends R> fn,
+      Iterable<? extends A> inputs,
+      int chunkSize,
+      ProgressListener listener) {
     Objects.requireNonNull(fn, "fn");
     Objects.requireNonNull(inputs, "inputs");
     checkNotNegative("chunkSize", chunkSize);
-    return Chunking.map(this, fn, inputs, chunkSize);
+    return Chunking.map(this, fn, inputs, chunkSize, listener);
   }
 
   /**
@@ -632,8 +659,24 @@ public final class JobServer implements ExecutorService {
       Iterable<? extends A> inputs,
       int chunkSize,
       int maxInFlight) {
+    return mapUnordered(fn, inputs, chunkSize, maxInFlight, null);
+  }
+
+  /**
+   * As {@link #mapUnordered(Task.Fn, Iterable, int, int)}, telling {@code listener} (or none, if
+   * null) how far it has come as its jobs end: counts are of inputs; the total is known at once for
+   * a collection, and otherwise once the inputs are exhausted; the last report comes when the
+   * stream is exhausted or closed.
+   */
+  public <A, R> Stream<R> mapUnordered(
+      Task.Fn<? super A, ? extends R> fn,
+      Iterable<? extends A> inputs,
+      int chunkSize,
+      int maxInFlight,
+      ProgressListener listener) {
     Objects.requireNonNull(inputs, "inputs");
-    return unordered(fn, inputs.iterator(), chunkSize, maxInFlight, () -> {});
+    long total = inputs instanceof Collection<?> c ? c.size() : -1;
+    return unordered(fn, inputs.iterator(), total, chunkSize, maxInFlight, () -> {}, listener);
   }
 
   /** As {@link #mapUnordered(Task.Fn, Iterable, int, int)}, over a stream. */
@@ -642,21 +685,35 @@ public final class JobServer implements ExecutorService {
       Stream<? extends A> inputs,
       int chunkSize,
       int maxInFlight) {
+    return mapUnordered(fn, inputs, chunkSize, maxInFlight, null);
+  }
+
+  /** As {@link #mapUnordered(Task.Fn, Iterable, int, int, ProgressListener)}, over a stream. */
+  public <A, R> Stream<R> mapUnordered(
+      Task.Fn<? super A, ? extends R> fn,
+      Stream<? extends A> inputs,
+      int chunkSize,
+      int maxInFlight,
+      ProgressListener listener) {
     Objects.requireNonNull(inputs, "inputs");
-    return unordered(fn, inputs.iterator(), chunkSize, maxInFlight, inputs::close);
+    return unordered(fn, inputs.iterator(), -1, chunkSize, maxInFlight, inputs::close, listener);
   }
 
   private <A, R> Stream<R> unordered(
       Task.Fn<? super A, ? extends R> fn,
       Iterator<? extends A> inputs,
+      long total,
       int chunkSize,
       int maxInFlight,
-      Runnable onClose) {
+      Runnable onClose,
+      ProgressListener listener) {
     Objects.requireNonNull(fn, "fn");
     checkPositive("chunkSize", chunkSize);
     checkNotNegative("maxInFlight", maxInFlight);
     int inFlight = maxInFlight > 0 ? maxInFlight : defaultInFlight();
-    return new UnorderedMapping<A, R>(this, fn, inputs, chunkSize, inFlight, onClose).stream();
+    Tracker tracker = Tracker.of(this, "mapUnordered", fn, total, listener);
+    return new UnorderedMapping<A, R>(this, fn, inputs, chunkSize, inFlight, onClose, tracker)
+        .stream();
   }
 
   /** Runs every task and returns their jobs once all are done, in the tasks' order. */
@@ -865,6 +922,10 @@ public final class JobServer implements ExecutorService {
               if (m != null) {
                 Management.unregister(m);
               }
+              Dashboard d = dashboard;
+              if (d != null) {
+                d.close();
+              }
               threads.stop();
               terminated.countDown();
             });
@@ -930,6 +991,48 @@ public final class JobServer implements ExecutorService {
     return String.format(
         "%s: %s (workers=%s, active=%d, queued=%d, completed=%d)",
         name, what, Stats.workers(workers()), active(), queue.size(), completed());
+  }
+
+  /**
+   * Where this server's dashboard serves its page, if it was built with one ({@link
+   * JobServerBuilder#dashboard(int)}): a loopback address unless bound elsewhere; open it in a
+   * browser (with {@code ?token=TOKEN} where a token guards it). Empty once the server has
+   * terminated.
+   */
+  public java.util.Optional<java.net.URI> dashboard() {
+    Dashboard d = dashboard;
+    return d == null || runState == TERMINATED
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(d.uri());
+  }
+
+  /** Starts the dashboard ({@link JobServerBuilder#dashboard(int)}). */
+  void startDashboard(Dashboard.Settings settings) {
+    dashboard = Dashboard.start(new Observed(this), recorder, settings);
+  }
+
+  /** The dashboard's recorder, or null without a dashboard. */
+  Recorder recorder() {
+    return recorder;
+  }
+
+  /** The server's clock now. */
+  long now() {
+    return ticker.read();
+  }
+
+  long startedAt() {
+    return startedAt;
+  }
+
+  /** Every backend ever added, removed ones too, in the order added. */
+  List<Lane> allLanes() {
+    return List.copyOf(everyLane);
+  }
+
+  /** The backends taking work now. */
+  List<Lane> fedLanes() {
+    return List.of(lanes);
   }
 
   /** Registers this server's MBean ({@link JobServerBuilder#jmx()}). */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.parallel4j.observe.Dashboard;
 import org.parallel4j.process.WorkerOptions;
 import org.parallel4j.spi.Backend;
 import org.parallel4j.spi.ClusterProvider;
@@ -28,6 +29,9 @@ public final class JobServerBuilder {
   private int maxAttempts;
   private WorkerOptions workerOptions = WorkerOptions.defaults();
   private boolean jmx;
+  private java.net.InetSocketAddress dashboardAddress;
+  private String dashboardToken;
+  private boolean dashboardControl;
   private final java.util.Set<String> workerOptionsSet = new java.util.LinkedHashSet<>();
   private java.time.Duration taskDeadline;
   private Codec codec;
@@ -342,16 +346,64 @@ public final class JobServerBuilder {
               + ": worker process options, but the engine is "
               + (engine == null ? "not set" : describe(engine, workers)));
     }
-    JobServer server = new JobServer(config(all));
-    if (jmx) {
-      try {
+    if (dashboardControl && dashboardAddress == null) {
+      throw new IllegalStateException("dashboardControl(): no dashboard (dashboard(port) first)");
+    }
+    Config config = config(all); // checks the dashboard's settings before anything starts
+    JobServer server = new JobServer(config);
+    try {
+      if (jmx) {
         server.registerMBean();
-      } catch (RuntimeException e) {
-        server.shutdownNow();
-        throw e;
       }
+      if (config.dashboard() != null) {
+        server.startDashboard(config.dashboard());
+      }
+    } catch (RuntimeException e) {
+      server.shutdownNow();
+      throw e;
     }
     return server;
+  }
+
+  /**
+   * Serves a live dashboard of the server on {@code 127.0.0.1:port} ({@code 0}: a free port; see
+   * {@link JobServer#dashboard()} for where): one page that updates itself every second with the
+   * workers (state, pid, CPU, memory), jobs running and queued, throughput, a task stream, the
+   * progress of each {@code map}, {@code mapUnordered} and group, and the last failures. Dask's
+   * dashboard, for a job server. Read-only unless {@link #dashboardControl()}. It stops when the
+   * server terminates; the build fails when the port is taken.
+   */
+  public JobServerBuilder dashboard(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("dashboard: port " + port + " (expected: 0 to 65535)");
+    }
+    return dashboard(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), null);
+  }
+
+  /**
+   * As {@link #dashboard(int)}, listening on {@code address}. An address other than a loopback one
+   * needs a {@code token}: every request must then carry it ({@code Authorization: Bearer TOKEN}; a
+   * browser opens {@code http://HOST:PORT/?token=TOKEN}). {@code token} may be null on a loopback
+   * address.
+   *
+   * @throws IllegalArgumentException when a non-loopback address has no token
+   */
+  public JobServerBuilder dashboard(java.net.InetSocketAddress address, String token) {
+    checkUnset("dashboard", dashboardAddress);
+    Dashboard.Settings checked = new Dashboard.Settings(address, token, false); // fails early
+    this.dashboardAddress = checked.address();
+    this.dashboardToken = token;
+    return this;
+  }
+
+  /**
+   * Lets the dashboard's page change the server: set its workers, and cancel a running {@code map},
+   * {@code mapUnordered} or group. Off by default: a viewer only reads.
+   */
+  public JobServerBuilder dashboardControl() {
+    this.dashboardControl = true;
+    return this;
   }
 
   /**
@@ -376,7 +428,10 @@ public final class JobServerBuilder {
         taskDeadline == null ? 0 : taskDeadline.toNanos(),
         codec,
         workerOptions,
-        List.copyOf(all));
+        List.copyOf(all),
+        dashboardAddress == null
+            ? null
+            : new Dashboard.Settings(dashboardAddress, dashboardToken, dashboardControl));
   }
 
   /** The local engines a builder can choose. */
@@ -396,6 +451,7 @@ public final class JobServerBuilder {
    * @param deadlineNanos the default deadline, 0 for none
    * @param codec the codec, or null for Kryo's
    * @param backends backends added beside the engine, in order
+   * @param dashboard where the dashboard serves, or null for none
    */
   record Config(
       String name,
@@ -406,7 +462,8 @@ public final class JobServerBuilder {
       long deadlineNanos,
       Codec codec,
       WorkerOptions workerOptions,
-      List<Backend> backends) {}
+      List<Backend> backends,
+      Dashboard.Settings dashboard) {}
 
   private void setEngine(Engine engine, int workers) {
     if (this.engine != null) {

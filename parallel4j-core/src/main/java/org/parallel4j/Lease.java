@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
+import org.parallel4j.observe.Recorder;
 import org.parallel4j.spi.Backend;
 import org.parallel4j.spi.JobControl;
 import org.parallel4j.spi.TaskBody;
@@ -254,6 +255,23 @@ final class Lease implements WorkItem, Job.Holder {
     } else {
       job.completeExceptionally(Job.asTaskFailure(error));
     }
+    Recorder r = lane.server().recorder();
+    if (r != null) {
+      r.ended(
+          lane.backendName(),
+          job.workerName(),
+          job.id(),
+          job.startedAt(),
+          now,
+          error == null
+              ? Recorder.Outcome.COMPLETED
+              : error instanceof TaskTimeoutException
+                  ? Recorder.Outcome.TIMED_OUT
+                  : error instanceof WorkerCrashedException
+                      ? Recorder.Outcome.CRASHED
+                      : job.isCancelled() ? Recorder.Outcome.CANCELLED : Recorder.Outcome.FAILED,
+          error);
+    }
     if (Events.ENDED.isEnabled()) {
       Events.JobEnded e = new Events.JobEnded();
       e.server = lane.server().name();
@@ -358,6 +376,17 @@ final class Lease implements WorkItem, Job.Holder {
     if (was == STARTED && job.attempts() >= server.maxAttempts()) {
       finish(null, failure, lane.now(), true);
       return;
+    }
+    Recorder r = server.recorder();
+    if (r != null && failure != null) { // the attempt that its worker's loss ended, on the stream
+      r.ended(
+          lane.backendName(),
+          job.workerName(),
+          job.id(),
+          job.startedAt(),
+          lane.now(),
+          Recorder.Outcome.CRASHED,
+          failure);
     }
     job.rearm();
     if (Events.RETRIED.isEnabled()) {

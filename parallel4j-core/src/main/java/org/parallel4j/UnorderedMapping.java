@@ -28,6 +28,8 @@ final class UnorderedMapping<A, R> implements Iterator<R> {
   private final int chunkSize;
   private final int maxInFlight;
   private final Runnable onClose;
+  private final Tracker tracker; // or null: nobody watches its progress
+  private long submitted; // inputs submitted
   private final LinkedBlockingQueue<Job<List<R>>> done = new LinkedBlockingQueue<>();
   private final Set<Job<List<R>>> inFlight = new HashSet<>();
   private final ArrayDeque<R> ready = new ArrayDeque<>();
@@ -39,13 +41,15 @@ final class UnorderedMapping<A, R> implements Iterator<R> {
       Iterator<? extends A> inputs,
       int chunkSize,
       int maxInFlight,
-      Runnable onClose) {
+      Runnable onClose,
+      Tracker tracker) {
     this.server = server;
     this.chunkFn = new Chunking.Chunk<>(fn);
     this.inputs = inputs;
     this.chunkSize = chunkSize;
     this.maxInFlight = maxInFlight;
     this.onClose = onClose;
+    this.tracker = tracker;
   }
 
   Stream<R> stream() {
@@ -62,6 +66,10 @@ final class UnorderedMapping<A, R> implements Iterator<R> {
       }
       topUp();
       if (inFlight.isEmpty()) {
+        if (tracker != null) { // exhausted: the last report
+          tracker.total(submitted);
+          tracker.finish();
+        }
         return false;
       }
       Job<List<R>> job;
@@ -101,6 +109,10 @@ final class UnorderedMapping<A, R> implements Iterator<R> {
       }
       Job<List<R>> job = server.submit(chunkFn, chunk);
       inFlight.add(job);
+      submitted += chunk.size();
+      if (tracker != null) {
+        tracker.track(job, chunk.size());
+      }
       job.whenComplete((r, e) -> done.add(job));
     }
   }
@@ -115,6 +127,9 @@ final class UnorderedMapping<A, R> implements Iterator<R> {
     }
     inFlight.clear();
     ready.clear();
+    if (tracker != null) {
+      tracker.finish();
+    }
     onClose.run();
   }
 }

@@ -21,6 +21,7 @@ import org.parallel4j.spi.TaskBody;
 import org.parallel4j.spi.WorkItem;
 import org.parallel4j.spi.WorkSource;
 import org.parallel4j.spi.WorkerHandle;
+import org.parallel4j.spi.WorkerInfo;
 import org.parallel4j.wire.Doorbell;
 import org.parallel4j.wire.Frames;
 import org.parallel4j.wire.Ring;
@@ -240,6 +241,15 @@ public final class ProcessBackend implements Backend {
         w.retire(); // finishes the jobs it holds, then exits
       }
     }
+  }
+
+  @Override
+  public List<WorkerInfo> workerInfo() {
+    List<WorkerInfo> rows = new ArrayList<>(live.size());
+    for (WorkerProcess w : live) {
+      rows.add(new WorkerInfo(w.name, w.stateName(), w.pid, w.count.get()));
+    }
+    return rows;
   }
 
   @Override

@@ -119,6 +119,16 @@ final class WorkerProcess implements JobControl {
     return false;
   }
 
+  /** Its state in a word, for the dashboard. */
+  String stateName() {
+    return switch (state.get()) {
+      case STARTING -> "starting";
+      case SERVING -> count.get() > 0 ? "busy" : "idle";
+      case RETIRING -> "retiring";
+      default -> "dead";
+    };
+  }
+
   /** Whether it takes jobs: serving, not retiring or dead. */
   private boolean takesJobs() {
     return state.get() == SERVING;

@@ -1,5 +1,7 @@
 package org.parallel4j.spi;
 
+import java.util.List;
+
 /**
  * A place where jobs run: a pool of local threads, of virtual threads, of worker processes, or a
  * remote node. A job server owns any number of backends, added and removed while it runs; each
@@ -51,6 +53,15 @@ public interface Backend {
    */
   default String status() {
     return null;
+  }
+
+  /**
+   * This backend's workers now, for the dashboard: one row per worker process, thread or node, at
+   * most a few hundred (an unbounded pool of virtual threads lists its busy ones). Called about
+   * once a second while a dashboard is open, never on a job's path. Empty by default.
+   */
+  default List<WorkerInfo> workerInfo() {
+    return List.of();
   }
 
   /** A short name for stats and for where a job ran, such as {@code threads}. */

@@ -2,6 +2,10 @@ package org.parallel4j.threads;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -17,6 +21,7 @@ import org.parallel4j.spi.BackendContext;
 import org.parallel4j.spi.JobControl;
 import org.parallel4j.spi.WorkItem;
 import org.parallel4j.spi.WorkSource;
+import org.parallel4j.spi.WorkerInfo;
 
 /**
  * Runs jobs on threads of this JVM: platform threads ({@code threads}) or virtual threads ({@code
@@ -231,6 +236,28 @@ public final class ThreadBackend implements Backend {
     if (noneAlive()) {
       terminated();
     }
+  }
+
+  /** At most this many rows in {@link #workerInfo()}: an unbounded pool lists its busy ones. */
+  private static final int MAX_ROWS = 256;
+
+  @Override
+  public List<WorkerInfo> workerInfo() {
+    long pid = ProcessHandle.current().pid();
+    ThreadMXBean cpu = ManagementFactory.getThreadMXBean(); // -1 for a virtual thread
+    List<WorkerInfo> rows = new ArrayList<>();
+    forEachWorker(
+        w -> {
+          Thread t = w.thread;
+          boolean busy = w.current() != null;
+          if (t != null && rows.size() < MAX_ROWS && (busy || !unbounded)) {
+            long cpuNanos = t.isVirtual() ? -1 : cpu.getThreadCpuTime(t.threadId());
+            rows.add(
+                new WorkerInfo(
+                    t.getName(), busy ? "busy" : "idle", pid, busy ? 1 : 0, cpuNanos, -1));
+          }
+        });
+    return rows;
   }
 
   private void forEachWorker(Consumer<Worker> action) {

@@ -1,0 +1,208 @@
+package org.parallel4j;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.parallel4j.observe.Recorder;
+
+/**
+ * The progress of one bulk operation ({@code map}, {@code mapUnordered}, a group): counts its
+ * inputs as their jobs end, reports to its {@link ProgressListener} at most every {@link
+ * ProgressListener#INTERVAL_MILLIS} ms and once at the end, and shows on the server's dashboard.
+ * Made only where someone listens ({@link #of} returns null otherwise), so an operation nobody
+ * watches pays nothing. Thread-safe.
+ */
+final class Tracker implements Recorder.Bulk {
+  private static final long INTERVAL_NANOS =
+      TimeUnit.MILLISECONDS.toNanos(ProgressListener.INTERVAL_MILLIS);
+
+  private final JobServer server;
+  private final String kind;
+  private final String name;
+  private final ProgressListener listener; // or null: the dashboard alone watches
+  private final Recorder recorder; // or null: the listener alone watches
+  private final AtomicLong done = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong total;
+  private final long startedAt;
+  private final Set<Job<?>> pending = ConcurrentHashMap.newKeySet(); // for the page's cancel
+  private final AtomicBoolean over = new AtomicBoolean();
+  private volatile long finishedAt;
+  private volatile long lastReport; // guarded by this for writes
+  private boolean broken; // guarded by this: the listener threw
+  private volatile long id; // in the recorder
+
+  private Tracker(
+      JobServer server, String kind, String name, long total, ProgressListener listener) {
+    this.server = server;
+    this.kind = kind;
+    this.name = name;
+    this.total = new AtomicLong(total);
+    this.listener = listener;
+    this.recorder = server.recorder();
+    this.startedAt = server.now();
+    this.lastReport = startedAt - INTERVAL_NANOS;
+    if (recorder != null && !kind.equals("group")) { // a group shows from its first job
+      id = recorder.begin(this);
+    }
+  }
+
+  /**
+   * A tracker for an operation of {@code total} inputs ({@code -1}: not known) that runs {@code
+   * fn}, or null when neither a listener nor a dashboard would see it.
+   */
+  static Tracker of(
+      JobServer server, String kind, Object fn, long total, ProgressListener listener) {
+    if (listener == null && server.recorder() == null) {
+      return null;
+    }
+    return new Tracker(server, kind, nameOf(fn), total, listener);
+  }
+
+  /** A group's tracker, for the dashboard; null without one. */
+  static Tracker ofGroup(JobServer server, String group) {
+    return server.recorder() == null ? null : new Tracker(server, "group", group, 0, null);
+  }
+
+  /** A function as the page names it: its class, a lambda by the class that holds it. */
+  static String nameOf(Object fn) {
+    String n =
+        fn instanceof Chunking.Chunk<?, ?> c
+            ? c.fn().getClass().getName()
+            : fn.getClass().getName();
+    int lambda = n.indexOf("$$Lambda");
+    if (lambda >= 0) {
+      n = n.substring(0, lambda) + " lambda";
+    }
+    return n.substring(n.lastIndexOf('.') + 1);
+  }
+
+  /** Counts {@code job}'s {@code inputs} when it ends. */
+  void track(Job<?> job, int inputs) {
+    if (recorder != null) {
+      pending.add(job);
+    }
+    job.whenComplete(
+        (r, e) -> {
+          pending.remove(job);
+          if (!(e instanceof CancellationException)) {
+            ended(inputs, e != null);
+          }
+        });
+  }
+
+  /** A job of the group was submitted: one more to wait for. */
+  synchronized void added() {
+    total.incrementAndGet();
+    if (id == 0 || finishedAt != 0) { // its first job, or a group that had finished runs again
+      finishedAt = 0;
+      over.set(false);
+      if (recorder != null) {
+        id = recorder.begin(this);
+      }
+    }
+  }
+
+  /** The total is known now. */
+  void total(long inputs) {
+    total.set(inputs);
+  }
+
+  private void ended(int inputs, boolean failure) {
+    long d = done.addAndGet(inputs);
+    if (failure) {
+      failed.addAndGet(inputs);
+    }
+    if (kind.equals("group") && d == total.get()) {
+      finish();
+      return;
+    }
+    long now = server.now();
+    if (listener != null && now - lastReport >= INTERVAL_NANOS && finishedAt == 0) {
+      report(now, false);
+    }
+  }
+
+  /** The operation has ended: the last report, once. */
+  void finish() {
+    if (!over.compareAndSet(false, true)) {
+      return;
+    }
+    long now = server.now();
+    finishedAt = now;
+    if (recorder != null) {
+      recorder.finished(id);
+    }
+    if (listener != null) {
+      report(now, true);
+    }
+  }
+
+  private synchronized void report(long now, boolean last) {
+    if (broken || (!last && now - lastReport < INTERVAL_NANOS)) {
+      return;
+    }
+    lastReport = now;
+    try {
+      listener.onProgress(progress(now, last));
+    } catch (RuntimeException e) {
+      broken = true;
+      JobServer.logger()
+          .log(
+              System.Logger.Level.WARNING,
+              kind + " of " + name + ": its progress listener failed, and is told no more",
+              e);
+    }
+  }
+
+  Progress progress(long now, boolean last) {
+    return new Progress(
+        done.get(), total.get(), failed.get(), Duration.ofNanos(now - startedAt), last);
+  }
+
+  @Override
+  public String kind() {
+    return kind;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public long done() {
+    return done.get();
+  }
+
+  @Override
+  public long total() {
+    return total.get();
+  }
+
+  @Override
+  public long failed() {
+    return failed.get();
+  }
+
+  @Override
+  public long startedAt() {
+    return startedAt;
+  }
+
+  @Override
+  public long finishedAt() {
+    return finishedAt;
+  }
+
+  @Override
+  public void cancel() {
+    for (Job<?> job : pending) {
+      job.cancel(true);
+    }
+  }
+}
