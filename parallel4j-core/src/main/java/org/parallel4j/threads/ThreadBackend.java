@@ -257,6 +257,7 @@ public final class ThreadBackend implements Backend {
                     t.getName(), busy ? "busy" : "idle", pid, busy ? 1 : 0, cpuNanos, -1));
           }
         });
+    rows.sort(java.util.Comparator.comparing(WorkerInfo::name));
     return rows;
   }
 
