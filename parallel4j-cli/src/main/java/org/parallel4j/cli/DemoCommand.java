@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.parallel4j.Job;
 import org.parallel4j.JobServer;
+import org.parallel4j.JobServerBuilder;
 import org.parallel4j.cluster.Cluster;
 import org.parallel4j.examples.Primes;
 import picocli.CommandLine.Command;
@@ -54,6 +55,28 @@ final class DemoCommand implements Callable<Integer> {
               + " node's")
   int nodes;
 
+  @Option(
+      names = "--dashboard",
+      paramLabel = "PORT",
+      description =
+          "serve the job server's live dashboard on 127.0.0.1:PORT (0: a free port) and print"
+              + " where")
+  Integer dashboard;
+
+  @Option(
+      names = "--linger",
+      paramLabel = "SECONDS",
+      defaultValue = "0",
+      description =
+          "with --dashboard, keep the server and its dashboard up this long after the jobs"
+              + " (default: ${DEFAULT-VALUE})")
+  int linger;
+
+  @Option(
+      names = "--progress",
+      description = "draw a progress bar on standard error while the jobs run")
+  boolean progress;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -77,13 +100,21 @@ final class DemoCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--nodes: " + nodes + " (expected: >= 0)");
     }
+    if (dashboard != null && (dashboard < 0 || dashboard > 65535)) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--dashboard: " + dashboard + " (expected: a port, 0 to 65535)");
+    }
+    if (linger < 0) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--linger: " + linger + " (expected: >= 0)");
+    }
     if (nodes > 0) {
       int perNode = workers != null ? n : Math.max(1, cores / nodes);
       out.printf("Starting %d local nodes of %d worker processes each%n", nodes, perNode);
       out.flush();
       try (LocalNodes cluster = LocalNodes.start(nodes, perNode, false);
           JobServer server =
-              JobServer.builder()
+              withDashboard(JobServer.builder())
                   .backend(
                       Cluster.builder()
                           .nodes(cluster.addresses().toArray(String[]::new))
@@ -97,7 +128,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       return 0;
     }
-    try (JobServer server = engine.server(n)) {
+    try (JobServer server = withDashboard(engine.builder(n)).build()) {
       out.printf(
           "Starting parallel4j with %s workers on %s (%d cores)%n",
           engine == Engine.VIRTUAL ? "virtual-thread" : Integer.toString(n), engine, cores);
@@ -106,22 +137,46 @@ final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
+  private JobServerBuilder withDashboard(JobServerBuilder b) {
+    return dashboard == null ? b : b.dashboard(dashboard);
+  }
+
   private void run(JobServer server, PrintWriter out) {
-    {
-      long t0 = System.nanoTime();
-      List<Long> inputs = new ArrayList<>();
+    server.dashboard().ifPresent(uri -> out.printf("Dashboard: %s%n", uri));
+    out.flush();
+    long t0 = System.nanoTime();
+    List<Long> inputs = new ArrayList<>();
+    for (int i = 0; i < jobs; i++) {
+      inputs.add(100_000L + 100L * i);
+    }
+    List<Long> sums;
+    if (progress) { // pp's submit loop cannot show progress; map with a listener can
+      PrintWriter err = spec.commandLine().getErr();
+      sums = server.map(Primes::sumBelow, inputs, 1, new ProgressBar(err, "sum_primes"));
+    } else {
       List<Job<Long>> results = new ArrayList<>();
-      for (int i = 0; i < jobs; i++) {
-        long input = 100_000L + 100L * i;
-        inputs.add(input);
+      for (long input : inputs) {
         results.add(server.submit(Primes::sumBelow, input)); // pp: job_server.submit(...)
       }
-      for (int i = 0; i < jobs; i++) {
-        out.printf("Sum of primes below %d is %d%n", inputs.get(i), results.get(i).join());
+      sums = new ArrayList<>();
+      for (Job<Long> job : results) {
+        sums.add(job.join());
       }
-      out.printf("Time elapsed: %.3f s%n", (System.nanoTime() - t0) / 1e9);
-      out.print(server.stats()); // pp: job_server.print_stats()
+    }
+    for (int i = 0; i < jobs; i++) {
+      out.printf("Sum of primes below %d is %d%n", inputs.get(i), sums.get(i));
+    }
+    out.printf("Time elapsed: %.3f s%n", (System.nanoTime() - t0) / 1e9);
+    out.print(server.stats()); // pp: job_server.print_stats()
+    out.flush();
+    if (dashboard != null && linger > 0) {
+      out.printf("Dashboard stays up for %d s%n", linger);
       out.flush();
+      try {
+        Thread.sleep(linger * 1000L); // what the user asked for: time to look at the page
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -73,10 +73,15 @@ public enum Engine {
    * job, whatever {@code workers} says.
    */
   public JobServer server(int workers) {
+    return builder(workers).build();
+  }
+
+  /** A builder of such a server, for more options. */
+  public org.parallel4j.JobServerBuilder builder(int workers) {
     return switch (this) {
-      case THREADS -> JobServer.threads(workers);
-      case VIRTUAL -> JobServer.virtualThreads();
-      case PROCESSES -> JobServer.processes(workers);
+      case THREADS -> JobServer.builder().threads(workers);
+      case VIRTUAL -> JobServer.builder().virtualThreads();
+      case PROCESSES -> JobServer.builder().processes(workers);
     };
   }
 }

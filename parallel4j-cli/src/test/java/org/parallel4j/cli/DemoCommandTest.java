@@ -41,6 +41,37 @@ class DemoCommandTest {
   }
 
   @Test
+  void demoDrawsAProgressBarAndServesADashboard() {
+    assertThat(
+            run(
+                "demo",
+                "--engine",
+                "threads",
+                "--workers",
+                "2",
+                "--jobs",
+                "6",
+                "--progress",
+                "--dashboard",
+                "0"))
+        .isZero();
+    assertThat(out.toString())
+        .containsPattern("Dashboard: http://127\\.0\\.0\\.1:\\d+/")
+        .contains("Sum of primes below 100500 is")
+        .containsPattern("threads\\s+2\\s+6\\s+100.00");
+    assertThat(err.toString())
+        .as("the bar, its last state ending the line")
+        .contains("\rsum_primes [##############################] 6/6 100%")
+        .endsWith("\n");
+  }
+
+  @Test
+  void demoRefusesABadDashboardPort() {
+    assertThat(run("demo", "--dashboard", "70000")).isNotZero();
+    assertThat(err.toString()).contains("--dashboard: 70000");
+  }
+
+  @Test
   void demoRunsOnPlatformThreads() {
     assertThat(run("demo", "--engine", "threads", "--workers", "2", "--jobs", "2")).isZero();
     assertThat(out.toString())

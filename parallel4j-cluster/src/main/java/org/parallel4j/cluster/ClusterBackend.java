@@ -350,6 +350,17 @@ final class ClusterBackend implements Backend {
     wakeDispatcher();
   }
 
+  /** One row per node; its pid is on another machine, so the dashboard reads no CPU or memory. */
+  @Override
+  public List<org.parallel4j.spi.WorkerInfo> workerInfo() {
+    List<org.parallel4j.spi.WorkerInfo> rows = new ArrayList<>();
+    for (NodeLink n : nodes.values()) {
+      rows.add(new org.parallel4j.spi.WorkerInfo(n.name, n.stateName(), -1, n.held.size()));
+    }
+    rows.sort(java.util.Comparator.comparing(org.parallel4j.spi.WorkerInfo::name));
+    return rows;
+  }
+
   @Override
   public int busy() {
     int busy = 0;

@@ -135,6 +135,11 @@ final class NodeLink implements JobControl {
     owner.send(this, bytes);
   }
 
+  /** Its state in a word, for the dashboard. */
+  String stateName() {
+    return gone ? "gone" : draining ? "draining" : held.isEmpty() ? "idle" : "busy";
+  }
+
   /** The node is stopping: it gets no more jobs, and runs those it has. */
   void draining() {
     draining = true;
