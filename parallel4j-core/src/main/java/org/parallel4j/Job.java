@@ -109,6 +109,11 @@ public class Job<R> extends CompletableFuture<R> {
     return Duration.ofNanos((start != 0 ? start : server.ticker().read()) - submittedAt);
   }
 
+  /** The nanoseconds between submission and the last attempt's start; for the server's totals. */
+  long queuedNanos() {
+    return startedAt - submittedAt;
+  }
+
   /** The time the last attempt has run, {@link Duration#ZERO} if it has not started. */
   public Duration runTime() {
     acquire();

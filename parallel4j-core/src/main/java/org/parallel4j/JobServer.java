@@ -137,6 +137,7 @@ public final class JobServer implements ExecutorService {
   private final AtomicLong ids = new AtomicLong();
   private final LongAdder retired = new LongAdder();
   private final LongAdder dropped = new LongAdder();
+  private final Counters counters = new Counters();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicInteger terminating = new AtomicInteger();
   private volatile int runState = RUNNING;
@@ -844,7 +845,8 @@ public final class JobServer implements ExecutorService {
               total == 0 ? 0 : 100.0 * jobs / total,
               Duration.ofNanos(lane.nanos()),
               perWorker,
-              List.of(lanes).contains(lane) ? lane.backend().status() : null));
+              List.of(lanes).contains(lane) ? lane.backend().status() : null,
+              List.of(lanes).contains(lane) ? lane.backend().busy() : 0));
     }
     return new Stats(
         name,
@@ -853,7 +855,8 @@ public final class JobServer implements ExecutorService {
         active(),
         queue.size(),
         completed(),
-        rows);
+        rows,
+        counters.snapshot(ids.get(), dropped.sum()));
   }
 
   @Override
@@ -1009,6 +1012,10 @@ public final class JobServer implements ExecutorService {
   /** Starts the dashboard ({@link JobServerBuilder#dashboard(int)}). */
   void startDashboard(Dashboard.Settings settings) {
     dashboard = Dashboard.start(new Observed(this), recorder, settings);
+  }
+
+  Counters counters() {
+    return counters;
   }
 
   /** The dashboard's recorder, or null without a dashboard. */

@@ -191,7 +191,7 @@ final class Lane implements WorkSource, BackendContext {
   @Override
   public void lost(WorkerLoss loss) {
     closed = true; // first: a lease assigned from now on sees it
-    server.lost(this);
+    server.lost(this); // each worker counts its loss
     for (Worker w : workers) {
       w.lost(loss);
     }
@@ -280,6 +280,7 @@ final class Lane implements WorkSource, BackendContext {
     jobs.increment();
     long ran = now - job.startedAt();
     nanos.add(ran);
+    server.counters().queueNanos.add(job.queuedNanos());
     Worker w = l.worker();
     if (w != null && w.tally != null) {
       w.tally.jobs.increment();
@@ -381,6 +382,7 @@ final class Lane implements WorkSource, BackendContext {
     public void lost(WorkerLoss loss) {
       lost = true; // first: a lease assigned from now on sees it (Lease.assign)
       workers.remove(this);
+      server.counters().lost(loss);
       Lease[] held = snapshot();
       if (Events.WORKER_ENDED.isEnabled()) {
         Events.WorkerEnded e = new Events.WorkerEnded();

@@ -255,6 +255,10 @@ final class Lease implements WorkItem, Job.Holder {
     } else {
       job.completeExceptionally(Job.asTaskFailure(error));
     }
+    if (error != null) {
+      Counters c = lane.server().counters();
+      (job.isCancelled() ? c.cancelledRunning : c.failed).increment();
+    }
     Recorder r = lane.server().recorder();
     if (r != null) {
       r.ended(
@@ -389,6 +393,7 @@ final class Lease implements WorkItem, Job.Holder {
           failure);
     }
     job.rearm();
+    server.counters().retried.increment();
     if (Events.RETRIED.isEnabled()) {
       Events.JobRetried e = new Events.JobRetried();
       e.server = server.name();

@@ -23,13 +23,74 @@ public record Stats(
     long active,
     long queued,
     long completed,
-    List<Backend> backends) {
+    List<Backend> backends,
+    Outcomes outcomes) {
 
   /** Copies {@code backends}. */
   public Stats {
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(uptime, "uptime");
     backends = List.copyOf(Objects.requireNonNull(backends, "backends"));
+    Objects.requireNonNull(outcomes, "outcomes");
+  }
+
+  /** A snapshot with no outcomes counted. */
+  public Stats(
+      String server,
+      Duration uptime,
+      int workers,
+      long active,
+      long queued,
+      long completed,
+      List<Backend> backends) {
+    this(server, uptime, workers, active, queued, completed, backends, Outcomes.NONE);
+  }
+
+  /**
+   * How jobs have ended so far, and what they cost besides running: what metrics count ({@code
+   * parallel4j-micrometer}).
+   *
+   * @param submitted jobs submitted
+   * @param failed jobs that ended with an exception (not a cancel), a timeout or a lost worker
+   *     included
+   * @param cancelled jobs cancelled, queued or running
+   * @param retried attempts run again after their worker was lost (counted or not)
+   * @param queueTime the time jobs waited for a worker, summed over the attempts that started
+   * @param workerLosses workers lost, by cause: {@link #KILLED} (by a signal: a crash, an OOM
+   *     killer, a deadline), {@link #EXITED} (it exited by itself), {@link #LOST} (its node or
+   *     backend went away)
+   */
+  public record Outcomes(
+      long submitted,
+      long failed,
+      long cancelled,
+      long retried,
+      Duration queueTime,
+      java.util.Map<String, Long> workerLosses) {
+    /** A worker killed by a signal. */
+    public static final String KILLED = "killed";
+
+    /** A worker that exited by itself. */
+    public static final String EXITED = "exited";
+
+    /** A worker whose node or backend went away. */
+    public static final String LOST = "lost";
+
+    static final Outcomes NONE =
+        new Outcomes(0, 0, 0, 0, Duration.ZERO, java.util.Map.of(KILLED, 0L, EXITED, 0L, LOST, 0L));
+
+    /** Copies {@code workerLosses}. */
+    public Outcomes {
+      Objects.requireNonNull(queueTime, "queueTime");
+      workerLosses = java.util.Map.copyOf(workerLosses);
+    }
+
+    /** The cause a worker's exit ({@code killed by signal 9}, {@code exit code 3}) counts under. */
+    static String causeOf(String exit) {
+      return exit.startsWith("killed by signal")
+          ? KILLED
+          : exit.startsWith("exit code") ? EXITED : LOST;
+    }
   }
 
   /** The number of jobs that ran, over all backends. */
@@ -52,6 +113,7 @@ public record Stats(
    * @param perWorker a row per worker, for a backend whose workers keep their names (a cluster's
    *     nodes); empty otherwise
    * @param status why it runs nothing now ({@code no node reachable for 12 s}), or null
+   * @param busy the jobs it runs now
    */
   public record Backend(
       String name,
@@ -60,15 +122,28 @@ public record Stats(
       double percent,
       Duration totalTime,
       List<Worker> perWorker,
-      String status) {
+      String status,
+      int busy) {
     /** Copies {@code perWorker}. */
     public Backend {
       perWorker = List.copyOf(perWorker);
     }
 
+    /** A row with nothing running now. */
+    public Backend(
+        String name,
+        int workers,
+        long jobs,
+        double percent,
+        Duration totalTime,
+        List<Worker> perWorker,
+        String status) {
+      this(name, workers, jobs, percent, totalTime, perWorker, status, 0);
+    }
+
     /** A row with no per-worker rows and no status. */
     public Backend(String name, int workers, long jobs, double percent, Duration totalTime) {
-      this(name, workers, jobs, percent, totalTime, List.of(), null);
+      this(name, workers, jobs, percent, totalTime, List.of(), null, 0);
     }
 
     /** The mean run time of its jobs, {@link Duration#ZERO} when none ran. */

@@ -123,6 +123,15 @@ abstract class FailoverContractTest {
             });
     assertThat(job.attempts()).isEqualTo(2);
     assertThat(Gates.where(2)).hasSize(2);
+    Stats.Outcomes counted = server.stats().outcomes();
+    assertThat(counted.submitted()).isEqualTo(1);
+    assertThat(counted.failed()).isEqualTo(1);
+    assertThat(counted.retried())
+        .as("the first loss ran it again, the second failed it")
+        .isEqualTo(1);
+    assertThat(counted.workerLosses().values().stream().mapToLong(Long::longValue).sum())
+        .as("workers lost, over all causes: %s", counted.workerLosses())
+        .isEqualTo(2);
     assertThat(server.submit(x -> x * 2, 21).get(60, SECONDS)).isEqualTo(42);
   }
 
