@@ -19,13 +19,26 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * dashboard nobody looks at costs a job one volatile read. Failures and bulk operations are always
  * recorded, as they are few.
  *
- * <p>Thread-safe. Spans go into a ring of {@link #SPANS} slots that writers claim with one atomic
- * increment; a reader may miss a span being written, never sees a torn one (each is an immutable
- * record).
+ * <p>Thread-safe. Spans go into rings of {@link #SPANS} slots, one per stripe, whose slots writers
+ * claim with one atomic increment of the stripe's counter; a reader may miss a span being written,
+ * never sees a torn one (each is an immutable record).
  */
 public final class Recorder {
-  /** The spans kept: the last few seconds of a busy server, enough for the page's window. */
-  static final int SPANS = 1 << 13;
+  /**
+   * The stripes spans are written to, by the recording thread's id: the threads that end jobs (a
+   * thread backend's workers, a process backend's reader per worker) each write to their own, so
+   * that they never contend for one counter or one cache line.
+   */
+  static final int STRIPES = 16;
+
+  /** The spans kept per stripe: the last seconds of a busy worker, enough for the page. */
+  static final int SPANS = 1 << 11;
+
+  /** Longs between two stripes' counters: 128 bytes, two cache lines. */
+  private static final int PAD = 16;
+
+  private static final java.lang.invoke.VarHandle COUNTERS =
+      java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
 
   /** The failures kept. */
   static final int FAILURES = 20;
@@ -85,13 +98,22 @@ public final class Recorder {
   }
 
   private final java.util.function.LongSupplier clock;
-  private final AtomicReferenceArray<Span> spans = new AtomicReferenceArray<>(SPANS);
-  private final AtomicLong nextSpan = new AtomicLong();
+  private final AtomicReferenceArray<Span>[] spans = stripes();
+  private final long[] nextSpan = new long[STRIPES * PAD]; // stripe i's at i * PAD
   private final ArrayDeque<Failure> failures = new ArrayDeque<>(); // guarded by itself
   private final AtomicLong bulkIds = new AtomicLong();
   private final Map<Long, Bulk> running = new ConcurrentHashMap<>();
   private final ArrayDeque<Bulk> finished = new ArrayDeque<>(); // guarded by itself
   private volatile long watchedUntil; // the clock's time until which spans are recorded
+
+  @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type, filled here
+  private static AtomicReferenceArray<Span>[] stripes() {
+    AtomicReferenceArray<Span>[] all = new AtomicReferenceArray[STRIPES];
+    for (int i = 0; i < STRIPES; i++) {
+      all[i] = new AtomicReferenceArray<>(SPANS);
+    }
+    return all;
+  }
 
   /** A recorder reading {@code clock}, the job server's ticker. */
   public Recorder(java.util.function.LongSupplier clock) {
@@ -105,7 +127,7 @@ public final class Recorder {
   }
 
   /** Someone looked: record spans for the next {@link #WATCH_NANOS}. */
-  void watched() {
+  public void watched() {
     watchedUntil = now() + WATCH_NANOS;
   }
 
@@ -127,8 +149,10 @@ public final class Recorder {
       Outcome outcome,
       Throwable error) {
     if (end - watchedUntil < 0) {
-      spans.setRelease(
-          (int) (nextSpan.getAndIncrement() & (SPANS - 1)),
+      int stripe = (int) Thread.currentThread().threadId() & (STRIPES - 1);
+      long n = (long) COUNTERS.getAndAdd(nextSpan, stripe * PAD, 1L);
+      spans[stripe].setRelease(
+          (int) (n & (SPANS - 1)),
           new Span(backend, worker == null ? "?" : worker, job, start, end, outcome));
     }
     if (error != null && outcome != Outcome.CANCELLED) {
@@ -162,11 +186,12 @@ public final class Recorder {
   /** Spans that ended after {@code since} (the clock's time), oldest first. */
   public List<Span> spansSince(long since) {
     List<Span> out = new ArrayList<>();
-    long last = nextSpan.get();
-    for (long i = Math.max(0, last - SPANS); i < last; i++) {
-      Span s = spans.getAcquire((int) (i & (SPANS - 1)));
-      if (s != null && s.end() - since > 0) {
-        out.add(s);
+    for (AtomicReferenceArray<Span> stripe : spans) {
+      for (int i = 0; i < SPANS; i++) {
+        Span s = stripe.getAcquire(i);
+        if (s != null && s.end() - since > 0) {
+          out.add(s);
+        }
       }
     }
     out.sort((a, b) -> Long.compare(a.end(), b.end()));

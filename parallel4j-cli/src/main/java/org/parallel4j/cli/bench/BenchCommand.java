@@ -35,14 +35,15 @@ import picocli.CommandLine.Spec;
     })
 public final class BenchCommand implements Callable<Integer> {
   /** The scenarios, in the order they run. */
-  static final List<String> SCENARIOS = List.of("io", "cpu", "overhead", "loops", "cluster");
+  static final List<String> SCENARIOS =
+      List.of("io", "cpu", "overhead", "loops", "cluster", "dashboard");
 
   @Spec CommandSpec spec;
 
   @Parameters(
       arity = "1..*",
       paramLabel = "SCENARIO",
-      description = "io, cpu, overhead, loops, cluster or all")
+      description = "io, cpu, overhead, loops, cluster, dashboard or all")
   List<String> scenarios;
 
   @Option(names = "--quick", description = "small sizes: every scenario in about a minute in all")
@@ -79,7 +80,7 @@ public final class BenchCommand implements Callable<Integer> {
             .println(
                 "bench: unknown scenario '"
                     + s
-                    + "' (expected: io, cpu, overhead, loops, cluster, all)");
+                    + "' (expected: io, cpu, overhead, loops, cluster, dashboard, all)");
         return 2;
       }
     }
@@ -105,6 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
               case "overhead" -> OverheadScenario.run(bench);
               case "loops" -> LoopsScenario.run(bench);
               case "cluster" -> ClusterScenario.run(bench);
+              case "dashboard" -> DashboardScenario.run(bench);
               default -> // the names were checked above
                   throw new IllegalArgumentException(
                       "scenario: " + s + " (expected: " + String.join(", ", SCENARIOS) + ")");

@@ -80,7 +80,7 @@ class BenchCommandTest {
   void anUnknownScenarioIsNamed() {
     assertThat(run("bench", "gpu")).isEqualTo(2);
     assertThat(err.toString())
-        .contains("unknown scenario 'gpu'", "io, cpu, overhead, loops, cluster, all");
+        .contains("unknown scenario 'gpu'", "io, cpu, overhead, loops, cluster, dashboard, all");
   }
 
   private static void assertRow(
