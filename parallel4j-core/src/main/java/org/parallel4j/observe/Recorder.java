@@ -207,6 +207,9 @@ public final class Recorder {
 
   /** Registers a bulk operation; returns its id, for {@link #finished} and the page's cancel. */
   public long begin(Bulk bulk) {
+    synchronized (finished) { // a group that had finished and runs again
+      finished.removeIf(b -> b == bulk);
+    }
     long id = bulkIds.incrementAndGet();
     running.put(id, bulk);
     return id;
@@ -217,6 +220,7 @@ public final class Recorder {
     Bulk b = running.remove(id);
     if (b != null) {
       synchronized (finished) {
+        finished.removeIf(f -> f == b);
         if (finished.size() == FINISHED) {
           finished.removeFirst();
         }
