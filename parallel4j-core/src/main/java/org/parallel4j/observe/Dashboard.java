@@ -532,8 +532,9 @@ public final class Dashboard implements AutoCloseable {
     for (var e : recorder.running().entrySet()) {
       bulk(j, e.getKey(), e.getValue(), origin, now);
     }
-    for (Recorder.Bulk b : recorder.finishedBulks()) {
-      bulk(j, 0, b, origin, now);
+    List<Recorder.Bulk> done = recorder.finishedBulks();
+    for (int i = done.size() - 1; i >= 0; i--) { // the last finished first
+      bulk(j, 0, done.get(i), origin, now);
     }
     j.end();
     j.key("failures").array();
