@@ -106,12 +106,15 @@ public class Job<R> extends CompletableFuture<R> {
   public Duration queuedTime() {
     acquire();
     long start = startedAt;
-    return Duration.ofNanos((start != 0 ? start : server.ticker().read()) - submittedAt);
+    return Duration.ofNanos(
+        Math.max(0, (start != 0 ? start : server.ticker().read()) - submittedAt));
   }
 
   /** The nanoseconds between submission and the last attempt's start; for the server's totals. */
   long queuedNanos() {
-    return startedAt - submittedAt;
+    // a worker that dates its start by the end of its last job (ThreadBackend, saving a clock
+    // read) may date it before a submit that came in between: queued for no time, not less
+    return Math.max(0, startedAt - submittedAt);
   }
 
   /** The time the last attempt has run, {@link Duration#ZERO} if it has not started. */

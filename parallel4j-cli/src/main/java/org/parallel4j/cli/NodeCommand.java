@@ -93,6 +93,12 @@ final class NodeCommand implements Callable<Integer> {
       description = "replace a worker process after this many tasks; 0 for never (pp's -r)")
   int maxTasksPerWorker;
 
+  @Option(
+      names = "--dashboard",
+      paramLabel = "PORT",
+      description = "serve the node's live dashboard on 127.0.0.1:PORT (0: a free port)")
+  Integer dashboard;
+
   @Option(names = "--pid-file", description = "write this process's id to FILE")
   Path pidFile;
 
@@ -182,6 +188,9 @@ final class NodeCommand implements Callable<Integer> {
       if (idleExit != null) {
         b.idleExit(java.time.Duration.ofSeconds(idleExit));
       }
+      if (dashboard != null) {
+        b.dashboard(dashboard);
+      }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -207,6 +216,8 @@ final class NodeCommand implements Callable<Integer> {
             + node.workers()
             + ", cluster="
             + cluster);
+    node.dashboard()
+        .ifPresent(uri -> out.println(NodeMain.READY + node.address() + " dashboard: " + uri));
     out.flush();
     node.awaitClosed();
     if (node.idledOut()) { // else SIGTERM closed it, and the hook ends the JVM as it drains

@@ -91,7 +91,8 @@ public final class Node implements AutoCloseable {
       java.nio.file.Path classCache,
       boolean discover,
       Membership.Dns dns,
-      Duration idleExit) {}
+      Duration idleExit,
+      Integer dashboard) {}
 
   private Node(Config config) throws Exception {
     this.config = config;
@@ -125,6 +126,9 @@ public final class Node implements AutoCloseable {
             config.discover(),
             config.dns());
     channel.setReceiver(new Inbox());
+    if (config.dashboard() != null) {
+      b.dashboard(config.dashboard());
+    }
     this.local = b.name("node-" + config.port()).build();
     try {
       channel.connect(config.cluster());
@@ -186,6 +190,11 @@ public final class Node implements AutoCloseable {
   /** Starts a node with a checked configuration: {@link NodeBuilder#start()}. */
   static Node start(Config config) throws Exception {
     return new Node(config);
+  }
+
+  /** Where the node's dashboard serves ({@link NodeBuilder#dashboard}), if it has one. */
+  public java.util.Optional<java.net.URI> dashboard() {
+    return local.dashboard();
   }
 
   /** This node's address as members reach it, {@code host:port}. */

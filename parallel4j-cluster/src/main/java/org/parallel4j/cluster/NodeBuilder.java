@@ -24,6 +24,7 @@ public final class NodeBuilder {
   private String dnsName;
   private String dnsServer;
   private java.time.Duration idleExit;
+  private Integer dashboard; // a port on 127.0.0.1, or null for none
   private java.nio.file.Path classCache =
       java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "parallel4j", "classes");
 
@@ -107,6 +108,20 @@ public final class NodeBuilder {
     return this;
   }
 
+  /**
+   * Serves the node's dashboard on {@code 127.0.0.1:port} ({@code 0}: a free port; {@link
+   * Node#dashboard()} says where): the page of its job server, the workers that run the jobs sent
+   * to it. Jobs whose code a job server shipped to the node run on an engine of that server's
+   * session, which this page does not show yet.
+   */
+  public NodeBuilder dashboard(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("dashboard: port " + port + " (expected: 0 to 65535)");
+    }
+    this.dashboard = port;
+    return this;
+  }
+
   /** How many jobs the node runs at once; default: the machine's cores. */
   public NodeBuilder workers(int workers) {
     if (workers < 1) {
@@ -178,7 +193,8 @@ public final class NodeBuilder {
             classCache,
             discover,
             dnsName == null ? null : new Membership.Dns(dnsName, dnsServer),
-            idleExit);
+            idleExit,
+            dashboard);
     try {
       return Node.start(c);
     } catch (RuntimeException e) {

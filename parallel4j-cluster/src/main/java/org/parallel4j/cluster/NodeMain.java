@@ -43,6 +43,8 @@ public final class NodeMain {
     }
     Runtime.getRuntime().addShutdownHook(drainOnExit(node));
     System.out.println(ready(node, b));
+    node.dashboard()
+        .ifPresent(uri -> System.out.println(READY + node.address() + " dashboard: " + uri));
     System.out.flush();
     node.awaitClosed();
     if (node.idledOut()) { // else SIGTERM closed it, and the hook ends the JVM as it drains
@@ -98,8 +100,8 @@ public final class NodeMain {
 
   /**
    * Options: {@code --bind ADDR --port N --workers N --threads --cluster NAME --peers H:P,... |
-   * --discover | --dns NAME [--dns-server H:P] --idle-exit SECONDS --secret-file FILE |
-   * --secret-env VAR | --certificates MEMBER TRUST PASSWORD-FILE | --insecure
+   * --discover | --dns NAME [--dns-server H:P] --idle-exit SECONDS --dashboard PORT --secret-file
+   * FILE | --secret-env VAR | --certificates MEMBER TRUST PASSWORD-FILE | --insecure
    * --max-tasks-per-worker N --worker-jvm-arg ARG --pid-file FILE}.
    *
    * @throws IllegalArgumentException naming the option that is wrong
@@ -120,6 +122,7 @@ public final class NodeMain {
         case "--dns" -> b.dns(value(a, opt));
         case "--dns-server" -> b.dnsServer(value(a, opt));
         case "--idle-exit" -> b.idleExit(Duration.ofSeconds(number(a, opt)));
+        case "--dashboard" -> b.dashboard(number(a, opt));
         case "--cluster" -> b.cluster(value(a, opt));
         case "--peers" -> b.peers(List.of(value(a, opt).split(",")));
         case "--max-tasks-per-worker" -> b.maxTasksPerWorker(number(a, opt));

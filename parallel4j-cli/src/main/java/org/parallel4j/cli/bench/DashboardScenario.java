@@ -41,6 +41,7 @@ final class DashboardScenario {
       Map<Viewer, List<Double>> times = new EnumMap<>(Viewer.class);
       Map<Viewer, JobServer> servers = new EnumMap<>(Viewer.class);
       Thread poller = null;
+      List<Double> pollMillis = java.util.Collections.synchronizedList(new ArrayList<>());
       try {
         for (Viewer v : Viewer.values()) {
           JobServerBuilder builder =
@@ -57,7 +58,10 @@ final class DashboardScenario {
         URI polled = servers.get(Viewer.POLLING).dashboard().orElseThrow();
         poll(polled); // the first look turns the recording on
         poller =
-            Thread.ofPlatform().daemon().name("bench-dashboard-viewer").start(() -> poll1s(polled));
+            Thread.ofPlatform()
+                .daemon()
+                .name("bench-dashboard-viewer")
+                .start(() -> poll1s(polled, pollMillis));
         Viewer[] order = Viewer.values();
         for (int r = -2; r < rounds; r++) { // two rounds of warm-up
           for (int k = 0; k < order.length; k++) {
@@ -99,6 +103,15 @@ final class DashboardScenario {
                 s * 1e3,
                 ratio));
       }
+      if (!pollMillis.isEmpty()) { // how long the page waits for its state while jobs run
+        List<Double> p = new ArrayList<>(pollMillis);
+        double median = Measure.median(p);
+        double max = java.util.Collections.max(p);
+        String param = "jobs=" + jobs + ",dashboard=polling";
+        rows.add(new Row("dashboard", engine, param, "poll_ms_p50", median, "ms"));
+        rows.add(new Row("dashboard", engine, param, "poll_ms_max", max, "ms"));
+        result.append(String.format(Locale.ROOT, "poll %.1f ms p50, %.1f max", median, max));
+      }
       b.progress.end(result.toString().strip());
     }
     return rows;
@@ -126,9 +139,11 @@ final class DashboardScenario {
     }
   }
 
-  private static void poll1s(URI page) {
+  private static void poll1s(URI page, List<Double> millis) {
     while (!Thread.currentThread().isInterrupted()) {
+      long t0 = System.nanoTime();
       poll(page);
+      millis.add((System.nanoTime() - t0) / 1e6);
       try {
         Thread.sleep(1000); // the page's own interval
       } catch (InterruptedException e) {
