@@ -250,12 +250,7 @@ final class Lease implements WorkItem, Job.Holder {
     }
     job.finishRunning();
     lane.ended(this, now); // counted before the job completes: who sees it done sees it counted
-    if (error == null) {
-      job.complete(result);
-    } else {
-      job.completeExceptionally(Job.asTaskFailure(error));
-    }
-    if (error != null) {
+    if (error != null) { // so are its failure and its cancel
       Counters c = lane.server().counters();
       (job.isCancelled() ? c.cancelledRunning : c.failed).increment();
     }
@@ -275,6 +270,11 @@ final class Lease implements WorkItem, Job.Holder {
                       ? Recorder.Outcome.CRASHED
                       : job.isCancelled() ? Recorder.Outcome.CANCELLED : Recorder.Outcome.FAILED,
           error);
+    }
+    if (error == null) {
+      job.complete(result);
+    } else {
+      job.completeExceptionally(Job.asTaskFailure(error));
     }
     if (Events.ENDED.isEnabled()) {
       Events.JobEnded e = new Events.JobEnded();

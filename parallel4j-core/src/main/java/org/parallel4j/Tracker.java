@@ -1,8 +1,7 @@
 package org.parallel4j;
 
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.CancellationException;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,7 +28,9 @@ final class Tracker implements Recorder.Bulk {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong total;
   private final long startedAt;
-  private final Set<Job<?>> pending = ConcurrentHashMap.newKeySet(); // for the page's cancel
+  // jobs not counted yet, with their inputs: whoever removes a job counts it, once (its callback,
+  // or finish(), which may run before the callback of a job whose waiter woke first)
+  private final Map<Job<?>, Integer> pending = new ConcurrentHashMap<>();
   private final AtomicBoolean over = new AtomicBoolean();
   private volatile long finishedAt;
   private volatile long lastReport; // guarded by this for writes
@@ -83,16 +84,16 @@ final class Tracker implements Recorder.Bulk {
 
   /** Counts {@code job}'s {@code inputs} when it ends. */
   void track(Job<?> job, int inputs) {
-    if (recorder != null) {
-      pending.add(job);
+    pending.put(job, inputs);
+    job.whenComplete((r, e) -> count(job));
+  }
+
+  /** Counts {@code job}, done, unless it was counted already. */
+  private void count(Job<?> job) {
+    Integer inputs = pending.remove(job);
+    if (inputs != null && !job.isCancelled()) {
+      ended(inputs, job.isCompletedExceptionally());
     }
-    job.whenComplete(
-        (r, e) -> {
-          pending.remove(job);
-          if (!(e instanceof CancellationException)) {
-            ended(inputs, e != null);
-          }
-        });
   }
 
   /** A job of the group was submitted: one more to wait for. */
@@ -129,6 +130,11 @@ final class Tracker implements Recorder.Bulk {
 
   /** The operation has ended: the last report, once. */
   void finish() {
+    for (Job<?> job : pending.keySet()) { // done, whose callbacks may not have run yet
+      if (job.isDone()) {
+        count(job);
+      }
+    }
     if (!over.compareAndSet(false, true)) {
       return;
     }
@@ -201,7 +207,7 @@ final class Tracker implements Recorder.Bulk {
 
   @Override
   public void cancel() {
-    for (Job<?> job : pending) {
+    for (Job<?> job : pending.keySet()) {
       job.cancel(true);
     }
   }
