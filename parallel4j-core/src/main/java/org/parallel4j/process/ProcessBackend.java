@@ -56,15 +56,15 @@ import org.parallel4j.wire.Ring;
  * captured ({@link LambdaShape}).
  *
  * <p><b>Dispatch.</b> Each worker may hold a window of jobs in flight: about a millisecond of work
- * by its tasks' recent run times, 1 to {@value WorkerProcess#MAX_WINDOW} jobs, 1 until the first
- * result. A job submitted while a worker is idle and nothing is queued is written by the submitting
- * thread ({@link #offer}); a busy worker is refilled by the thread that reads its results once half
- * its window is free, every job at hand in one write; a dispatcher thread per worker feeds it when
- * it is idle and work is queued ({@link #workAvailable} wakes it). So a faster worker takes more,
- * and a stream of jobs wakes no thread to dispatch them. The worker runs its jobs in order, so the
- * head of its in-flight queue is the one running: it is reported {@linkplain WorkItem#started
- * started} when it becomes the head, so that its run time and its deadline (watched by the server)
- * count from then.
+ * by its tasks' recent run times, 2 to {@value WorkerProcess#MAX_WINDOW} jobs (so that the next is
+ * at hand as one ends), 1 until the first result. A job submitted while a worker is idle and
+ * nothing is queued is written by the submitting thread ({@link #offer}); a busy worker is refilled
+ * by the thread that reads its results once half its window is free, every job at hand in one
+ * write; a dispatcher thread per worker feeds it when it is idle and work is queued ({@link
+ * #workAvailable} wakes it). So a faster worker takes more, and a stream of jobs wakes no thread to
+ * dispatch them. The worker runs its jobs in order, so the head of its in-flight queue is the one
+ * running: it is reported {@linkplain WorkItem#started started} when it becomes the head, so that
+ * its run time and its deadline (watched by the server) count from then.
  *
  * <p><b>Start-up.</b> Workers run with SerialGC, no perf data, {@code -XX:+ExitOnOutOfMemoryError}
  * and native reflection accessors, and start from a class-data cache that one worker of the first

@@ -573,11 +573,16 @@ final class WorkerProcess implements JobControl {
     return true;
   }
 
-  /** Keeps about {@link #QUEUED_WORK_NANOS} of work in flight, by recent run times. */
+  /**
+   * Keeps about {@link #QUEUED_WORK_NANOS} of work in flight, by recent run times, and at least two
+   * jobs: the next job is then in the worker's memory as it finishes one, so it does not wait for
+   * this JVM to read the result and send another (two wake-ups of a sleeping thread, 0.5-0.7 ms a
+   * job here; docs/benchmarks.md, "Worker processes on CPU-bound jobs").
+   */
   private void ran(long runNanos) {
     double mean = meanRunNanos < 0 ? runNanos : 0.8 * meanRunNanos + 0.2 * runNanos;
     meanRunNanos = mean;
-    window = (int) Math.min(MAX_WINDOW, 1 + QUEUED_WORK_NANOS / Math.max(1.0, mean));
+    window = (int) Math.min(MAX_WINDOW, Math.max(2, 1 + QUEUED_WORK_NANOS / Math.max(1.0, mean)));
   }
 
   /**
