@@ -380,10 +380,13 @@ final class Lane implements WorkSource, BackendContext {
 
     @Override
     public void lost(WorkerLoss loss) {
+      boolean first = !lost;
       lost = true; // first: a lease assigned from now on sees it (Lease.assign)
       workers.remove(this);
-      server.counters().lost(loss);
       Lease[] held = snapshot();
+      if (first && (held.length > 0 || !loss.exit().equals("exit code 0"))) {
+        server.counters().lost(loss); // a worker that left cleanly, holding nothing, is no loss
+      }
       if (Events.WORKER_ENDED.isEnabled()) {
         Events.WorkerEnded e = new Events.WorkerEnded();
         e.server = server.name();

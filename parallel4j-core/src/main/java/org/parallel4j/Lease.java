@@ -54,6 +54,7 @@ final class Lease implements WorkItem, Job.Holder {
   private volatile Lane.Worker worker; // null until assigned, and for local backends
   private JobControl control; // written before the job is held, which publishes it
   private volatile ScheduledFuture<?> deadline; // set at the start, if the job has one
+  private volatile boolean timedOut; // a local backend's job, failed by its deadline: counted
   Lease prev; // in its worker's list: guarded by that Lane.Worker
   Lease next;
 
@@ -250,26 +251,20 @@ final class Lease implements WorkItem, Job.Holder {
     }
     job.finishRunning();
     lane.ended(this, now); // counted before the job completes: who sees it done sees it counted
-    if (error != null) { // so are its failure and its cancel
-      Counters c = lane.server().counters();
-      (job.isCancelled() ? c.cancelledRunning : c.failed).increment();
-    }
-    Recorder r = lane.server().recorder();
-    if (r != null) {
-      r.ended(
-          lane.backendName(),
-          job.workerName(),
-          job.id(),
-          job.startedAt(),
-          now,
-          error == null
-              ? Recorder.Outcome.COMPLETED
-              : error instanceof TaskTimeoutException
-                  ? Recorder.Outcome.TIMED_OUT
-                  : error instanceof WorkerCrashedException
-                      ? Recorder.Outcome.CRASHED
-                      : job.isCancelled() ? Recorder.Outcome.CANCELLED : Recorder.Outcome.FAILED,
-          error);
+    // so is how it ended, by the job's state as well as the backend's outcome: a job cancelled as
+    // it ran may still return; one its deadline failed here (a local backend's) was counted then
+    if (!timedOut && (!job.isDone() || job.isCancelled())) {
+      Recorder.Outcome outcome =
+          job.isCancelled()
+              ? Recorder.Outcome.CANCELLED
+              : error == null
+                  ? Recorder.Outcome.COMPLETED
+                  : error instanceof TaskTimeoutException
+                      ? Recorder.Outcome.TIMED_OUT
+                      : error instanceof WorkerCrashedException
+                          ? Recorder.Outcome.CRASHED
+                          : Recorder.Outcome.FAILED;
+      counted(job, outcome, error, now);
     }
     if (error == null) {
       job.complete(result);
@@ -288,6 +283,20 @@ final class Lease implements WorkItem, Job.Holder {
       e.commit();
     }
     lane.retired();
+  }
+
+  /** Counts how the job ended, and puts it on the dashboard's stream: before it completes. */
+  private void counted(Job<Object> job, Recorder.Outcome outcome, Throwable error, long now) {
+    Counters c = lane.server().counters();
+    if (outcome == Recorder.Outcome.CANCELLED) {
+      c.cancelledRunning.increment();
+    } else if (outcome != Recorder.Outcome.COMPLETED) {
+      c.failed.increment();
+    }
+    Recorder r = lane.server().recorder();
+    if (r != null) {
+      r.ended(lane.backendName(), job.workerName(), job.id(), job.startedAt(), now, outcome, error);
+    }
   }
 
   @Override
@@ -412,6 +421,8 @@ final class Lease implements WorkItem, Job.Holder {
     if (local) {
       if (state == STARTED && !job.isDone()) {
         TaskTimeoutException e = timeout(control.stopOverdue(this));
+        timedOut = true; // its thread's return counts nothing more
+        counted(job, Recorder.Outcome.TIMED_OUT, e, lane.now()); // before the job fails
         // on a callback thread: the job's callbacks must not hold up the timer's other deadlines
         lane.server().callbackExecutor().execute(() -> job.failAndInterrupt(e));
       }

@@ -26,6 +26,7 @@ final class Tracker implements Recorder.Bulk {
   private final Recorder recorder; // or null: the listener alone watches
   private final AtomicLong done = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong ended = new AtomicLong(); // done, and cancelled: a group ends with all
   private final AtomicLong total;
   private final long startedAt;
   // jobs not counted yet, with their inputs: whoever removes a job counts it, once (its callback,
@@ -88,11 +89,20 @@ final class Tracker implements Recorder.Bulk {
     job.whenComplete((r, e) -> count(job));
   }
 
-  /** Counts {@code job}, done, unless it was counted already. */
-  private void count(Job<?> job) {
+  /**
+   * Counts {@code job}, done, unless it was counted already; under this tracker's lock, so that the
+   * last report, which takes it too, comes after any count in progress.
+   */
+  private synchronized void count(Job<?> job) {
     Integer inputs = pending.remove(job);
-    if (inputs != null && !job.isCancelled()) {
+    if (inputs == null) {
+      return;
+    }
+    ended.addAndGet(inputs);
+    if (!job.isCancelled()) {
       ended(inputs, job.isCompletedExceptionally());
+    } else if (kind.equals("group") && ended.get() == total.get()) {
+      finish(); // a group whose last jobs were cancelled has finished too
     }
   }
 
@@ -114,11 +124,11 @@ final class Tracker implements Recorder.Bulk {
   }
 
   private void ended(int inputs, boolean failure) {
-    long d = done.addAndGet(inputs);
+    done.addAndGet(inputs);
     if (failure) {
       failed.addAndGet(inputs);
     }
-    if (kind.equals("group") && d == total.get()) {
+    if (kind.equals("group") && ended.get() == total.get()) {
       finish();
       return;
     }
@@ -129,7 +139,7 @@ final class Tracker implements Recorder.Bulk {
   }
 
   /** The operation has ended: the last report, once. */
-  void finish() {
+  synchronized void finish() {
     for (Job<?> job : pending.keySet()) { // done, whose callbacks may not have run yet
       if (job.isDone()) {
         count(job);
@@ -149,7 +159,7 @@ final class Tracker implements Recorder.Bulk {
   }
 
   private synchronized void report(long now, boolean last) {
-    if (broken || (!last && now - lastReport < INTERVAL_NANOS)) {
+    if (broken || (!last && (over.get() || now - lastReport < INTERVAL_NANOS))) {
       return;
     }
     lastReport = now;

@@ -227,6 +227,15 @@ class DashboardTest {
       assertThat(get(uri, "", "Host", "evil.example:80").statusCode())
           .as("a foreign host name (DNS rebinding)")
           .isEqualTo(403);
+      assertThat(get(uri, "", "Host", "127.evil.example").statusCode())
+          .as("a name that only starts like a loopback address")
+          .isEqualTo(403);
+      assertThat(get(uri, "", "Host", "localhost:" + uri.getPort()).statusCode()).isEqualTo(200);
+      assertThat(Thread.getAllStackTraces().keySet())
+          .filteredOn(t -> t.getName().startsWith("HTTP-Dispatcher"))
+          .as("the HTTP server's dispatcher never keeps the JVM alive")
+          .isNotEmpty()
+          .allMatch(Thread::isDaemon);
 
       // a header of 1 MB: refused or cut off, and the dashboard still answers
       try (Socket s = new Socket(InetAddress.getLoopbackAddress(), uri.getPort())) {
@@ -306,6 +315,14 @@ class DashboardTest {
           .isEqualTo(200);
       assertThat(group.await(Duration.ofSeconds(30))).isTrue();
       assertThat(group.jobs()).allMatch(Job::isCancelled);
+      await() // a group whose jobs were cancelled has finished: it does not stay "running"
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                JsonNode b = state(uri).get("bulks").get(0);
+                assertThat(b.get("name").asText()).isEqualTo("to-cancel");
+                assertThat(b.get("finished").asDouble()).isGreaterThanOrEqualTo(0);
+              });
       assertThat(post(uri, "api/cancel?bulk=999", "X-Parallel4j", "1").statusCode()).isEqualTo(404);
       assertThat(server.submit(x -> x + 1, 1).get(30, SECONDS)).isEqualTo(2);
     }

@@ -36,6 +36,10 @@ import org.parallel4j.spi.WorkerInfo;
  * X-Parallel4j} header, which no cross-site form can send.
  */
 public final class Dashboard implements AutoCloseable {
+  /** A loopback IPv4 literal: a name such as {@code 127.evil.example} is not one. */
+  private static final java.util.regex.Pattern LOOPBACK_IPV4 =
+      java.util.regex.Pattern.compile("127(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}");
+
   /** Throughput samples kept: five minutes, one a second. */
   static final int HISTORY = 300;
 
@@ -149,12 +153,26 @@ public final class Dashboard implements AutoCloseable {
       throw new IllegalStateException(
           "dashboard: cannot listen on " + settings.address() + ": " + e.getMessage(), e);
     }
-    Dashboard d = new Dashboard(source, recorder, settings, http);
-    http.createContext("/", d::handle);
-    http.setExecutor(d.handlers);
-    d.sample();
+    Dashboard d;
+    try {
+      d = new Dashboard(source, recorder, settings, http);
+      http.createContext("/", d::handle);
+      http.setExecutor(d.handlers);
+      d.sample();
+    } catch (RuntimeException e) {
+      http.stop(0); // the port is not left bound
+      throw e;
+    }
     d.sampler.scheduleAtFixedRate(d::sampleQuietly, 1, 1, TimeUnit.SECONDS);
-    http.start();
+    // the JDK's dispatcher thread takes the daemon status of the thread that starts it: started
+    // from a daemon, a dashboard never keeps the JVM alive, as no thread of the job server does
+    Thread starter =
+        Thread.ofPlatform().daemon().name("parallel4j-dashboard-start").start(http::start);
+    try {
+      starter.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     return d;
   }
 
@@ -356,10 +374,10 @@ public final class Dashboard implements AutoCloseable {
     if (colon >= 0) {
       name = name.substring(0, colon);
     }
-    return name.equals("127.0.0.1")
-        || name.equals("localhost")
+    return name.equalsIgnoreCase("localhost")
+        || LOOPBACK_IPV4.matcher(name).matches()
         || name.equals("[::1]")
-        || name.startsWith("127.");
+        || name.equals("[0:0:0:0:0:0:0:1]");
   }
 
   private boolean authorized(HttpExchange ex, String path) {

@@ -43,6 +43,9 @@ public final class Recorder {
   /** The failures kept. */
   static final int FAILURES = 20;
 
+  /** The bulk operations shown as running at most: the oldest beyond are moved to finished. */
+  static final int MAX_RUNNING = 256;
+
   /** The finished bulk operations kept. */
   static final int FINISHED = 20;
 
@@ -212,6 +215,9 @@ public final class Recorder {
     }
     long id = bulkIds.incrementAndGet();
     running.put(id, bulk);
+    if (running.size() > MAX_RUNNING) { // a stream dropped unclosed never says it finished
+      running.keySet().stream().min(Long::compare).ifPresent(this::finished);
+    }
     return id;
   }
 

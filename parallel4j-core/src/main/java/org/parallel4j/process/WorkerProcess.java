@@ -361,7 +361,14 @@ final class WorkerProcess implements JobControl {
               byte[] chunk = new byte[8192];
               try (InputStream stream = process.getInputStream()) {
                 for (int n = stream.read(chunk); n >= 0; n = stream.read(chunk)) {
-                  if (decoder.feed(chunk, n) > 0) {
+                  int rings;
+                  try {
+                    rings = decoder.feed(chunk, n);
+                  } catch (RuntimeException e) { // a line that could not be shown: the rest can
+                    System.err.println("[" + label + "] output lost: " + e);
+                    rings = 0;
+                  }
+                  if (rings > 0) {
                     rung();
                   }
                 }
