@@ -60,6 +60,9 @@ public class Job<R> extends CompletableFuture<R> {
   private final JobServer server;
   private final long id;
   private final long submittedAt;
+  // when the last attempt went back to the queue after a lost worker, or 0; published through
+  // the queue to whoever takes the job again
+  private long queuedAgainAt;
   private volatile int state;
   // Written by the backend that holds the job, before the CAS to RUNNING (lease, names) or before
   // the future completes (attempts, startedAt, endedAt), which publish them; a reader that sees
@@ -112,9 +115,11 @@ public class Job<R> extends CompletableFuture<R> {
 
   /** The nanoseconds between submission and the last attempt's start; for the server's totals. */
   long queuedNanos() {
-    // a worker that dates its start by the end of its last job (ThreadBackend, saving a clock
-    // read) may date it before a submit that came in between: queued for no time, not less
-    return Math.max(0, startedAt - submittedAt);
+    // this attempt's wait: since the submit, or since it went back to the queue after a lost
+    // worker. A worker that dates its start by the end of its last job (ThreadBackend, saving a
+    // clock read) may date it before a submit that came in between: queued for no time, not less
+    long since = queuedAgainAt != 0 ? queuedAgainAt : submittedAt;
+    return Math.max(0, startedAt - since);
   }
 
   /** The time the last attempt has run, {@link Duration#ZERO} if it has not started. */
@@ -305,6 +310,7 @@ public class Job<R> extends CompletableFuture<R> {
   /** The attempt was lost and the job goes back to the queue: it may be held again. */
   void rearm() {
     finishRunning();
+    queuedAgainAt = server.ticker().read(); // this attempt queues from now (before the state)
     state = NEW;
   }
 

@@ -129,7 +129,12 @@ public final class Node implements AutoCloseable {
     if (config.dashboard() != null) {
       b.dashboard(config.dashboard());
     }
-    this.local = b.name("node-" + config.port()).build();
+    try {
+      this.local = b.name("node-" + config.port()).build();
+    } catch (RuntimeException e) { // its dashboard's port was taken, say: the channel goes too
+      channel.close();
+      throw e;
+    }
     try {
       channel.connect(config.cluster());
     } catch (Exception e) {
