@@ -43,4 +43,34 @@ class SimulatedFailoverTest extends FailoverContractTest {
   void awaitLateOutcomes(int n) {
     await().atMost(Duration.ofSeconds(30)).until(() -> backend.lateOutcomesDropped() >= n);
   }
+
+  /**
+   * The queue time of a job run again after its worker was lost counts from its return to the
+   * queue, not from its submit: the lost attempt's run time is not queue time. The server's clock
+   * is the test's, and moves only when the test moves it.
+   */
+  @org.junit.jupiter.api.Test
+  void aRetriedJobsQueueTimeCountsFromItsReturnToTheQueue() throws Exception {
+    java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1);
+    backend = new SimulatedBackend("sim", 2, 8, Duration.ofNanos(50_000));
+    server = JobServer.builder().backend(backend).maxAttempts(3).ticker(clock::get).build();
+    Job<String> job =
+        server.submit(
+            () -> {
+              Gates.at(9, here());
+              if (Gates.firstRun(9)) {
+                Gates.await(0); // held until its worker is killed
+                return "first";
+              }
+              return "again";
+            });
+    long worker = awaitRun(9, 1);
+    clock.addAndGet(Duration.ofSeconds(5).toNanos()); // the first attempt ran five seconds
+    kill(worker);
+    org.assertj.core.api.Assertions.assertThat(job.get(60, java.util.concurrent.TimeUnit.SECONDS))
+        .isEqualTo("again");
+    org.assertj.core.api.Assertions.assertThat(server.stats().outcomes().queueTime())
+        .as("both attempts' waits, on a clock that stood still while they waited")
+        .isZero();
+  }
 }
