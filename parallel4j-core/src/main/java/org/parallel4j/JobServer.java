@@ -558,12 +558,14 @@ public final class JobServer implements ExecutorService {
     }
   }
 
-  private long active() {
+  /** Jobs submitted and not yet ended; cheap, for stats and the dashboard. */
+  long active() {
     long r = retired.sum(); // first: see "Accounting"
     return ids.get() - r;
   }
 
-  private long completed() {
+  /** Jobs ended in any way; cheap, for stats and the dashboard. */
+  long completed() {
     long n = dropped.sum();
     for (Lane lane : everyLane) {
       n += lane.jobs();

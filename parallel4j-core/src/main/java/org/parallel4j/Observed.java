@@ -35,7 +35,7 @@ final class Observed implements Dashboard.Source {
 
   @Override
   public long active() {
-    return server.stats().active();
+    return server.active();
   }
 
   @Override
@@ -45,7 +45,7 @@ final class Observed implements Dashboard.Source {
 
   @Override
   public long completed() {
-    return server.stats().completed();
+    return server.completed();
   }
 
   @Override

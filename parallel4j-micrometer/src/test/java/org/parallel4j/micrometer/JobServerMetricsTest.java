@@ -24,6 +24,10 @@ import org.parallel4j.Stats;
 class JobServerMetricsTest {
   static final CountDownLatch HOLD = new CountDownLatch(1);
 
+  private static double losses(MeterRegistry r, String cause) {
+    return r.get("parallel4j.worker.losses").tag("cause", cause).functionCounter().count();
+  }
+
   private static double count(MeterRegistry r, String name) {
     return r.get(name).functionCounter().count();
   }
@@ -84,13 +88,7 @@ class JobServerMetricsTest {
           .isNotNegative();
       assertThat(registry.get("parallel4j.workers").tag("backend", "threads").gauge().value())
           .isEqualTo(1.0);
-      assertThat(
-              registry
-                  .get("parallel4j.worker.losses")
-                  .tag("cause", "killed")
-                  .functionCounter()
-                  .count())
-          .isZero();
+      assertThat(losses(registry, "killed")).isZero();
       assertThat(
               registry
                   .get("parallel4j.jobs.completed")
@@ -111,20 +109,8 @@ class JobServerMetricsTest {
       await()
           .atMost(java.time.Duration.ofSeconds(30))
           .until(() -> server.stats().outcomes().workerLosses().get(Stats.Outcomes.KILLED) == 1);
-      assertThat(
-              registry
-                  .get("parallel4j.worker.losses")
-                  .tag("cause", "killed")
-                  .functionCounter()
-                  .count())
-          .isEqualTo(1.0);
-      assertThat(
-              registry
-                  .get("parallel4j.worker.losses")
-                  .tag("cause", "exited")
-                  .functionCounter()
-                  .count())
-          .isZero();
+      assertThat(losses(registry, "killed")).isEqualTo(1.0);
+      assertThat(losses(registry, "exited")).isZero();
       assertThat(server.submit(x -> x + 1, 1).get(60, SECONDS)).as("a new worker").isEqualTo(2);
     }
   }
